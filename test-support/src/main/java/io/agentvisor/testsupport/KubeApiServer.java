@@ -1,0 +1,184 @@
+package io.agentvisor.testsupport;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One real control plane per test JVM: Debian's etcd and kube-apiserver/kube-controller-manager 1.20.2 (built by
+ * {@code make deps}), bound to 127.0.0.1 on free ports, started through {@code scripts/cluster.sh} (the same
+ * launcher as {@code make cluster}) with the CRDs from {@code crds/} applied. Stopped at JVM exit; if the JVM is
+ * killed, the launcher's watchdog stops it and removes its state directory.
+ */
+public final class KubeApiServer {
+    private static KubeApiServer shared;
+
+    private final Path dir;
+    private final Path kubeconfig;
+    private final String url;
+    private volatile KubernetesClient client;
+
+    private KubeApiServer(Path dir, int apiPort) {
+        this.dir = dir;
+        this.kubeconfig = dir.resolve("kubeconfig");
+        this.url = "https://127.0.0.1:" + apiPort;
+    }
+
+    /** The control plane of this test run, started on first use. */
+    public static synchronized KubeApiServer shared() {
+        if (shared == null) {
+            shared = start();
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::stop, "kube-apiserver-stop"));
+        }
+        return shared;
+    }
+
+    private static KubeApiServer start() {
+        Path dir = Repo.shortTempDir("avk8s");
+        int[] ports = freePorts(3);
+        KubeApiServer server = new KubeApiServer(dir, ports[2]);
+        try {
+            server.script("up", Map.of("ETCD_PORT", Integer.toString(ports[0]), "ETCD_PEER_PORT",
+                    Integer.toString(ports[1]), "APISERVER_PORT", Integer.toString(ports[2]), "WATCH_PID",
+                    Long.toString(ProcessHandle.current().pid()), "QUIET", "1"), 180);
+        } catch (RuntimeException e) {
+            server.stop();
+            throw e;
+        }
+        return server;
+    }
+
+    private void script(String verb, Map<String, String> env, int timeoutSeconds) {
+        List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve("scripts/cluster.sh").toString(), verb,
+                dir.toString()));
+        if (verb.equals("up") || verb.equals("down")) {
+            cmd.add("--purge");
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of(dir + ".launcher.log").toFile()));
+        pb.environment().putAll(env);
+        try {
+            Process p = pb.start();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("scripts/cluster.sh " + verb + " did not finish in " + timeoutSeconds
+                        + " s: " + launcherLog());
+            }
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("scripts/cluster.sh " + verb + " failed: " + launcherLog());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String launcherLog() {
+        try {
+            return Files.readString(Path.of(dir + ".launcher.log"));
+        } catch (IOException e) {
+            return "(no launcher log)";
+        }
+    }
+
+    private static int[] freePorts(int n) {
+        int[] ports = new int[n];
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket s : held) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // released for the control plane to take
+                }
+            }
+        }
+        return ports;
+    }
+
+    /** A shared fabric8 client with admin rights on this control plane. */
+    public synchronized KubernetesClient client() {
+        if (client == null) {
+            client = newClient();
+        }
+        return client;
+    }
+
+    /** A new client (e.g. for a component under test that must own and close its own). */
+    public KubernetesClient newClient() {
+        return new KubernetesClientBuilder().withConfig(config()).build();
+    }
+
+    public Config config() {
+        try {
+            return Config.fromKubeconfig(Files.readString(kubeconfig));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path kubeconfig() {
+        return kubeconfig;
+    }
+
+    public String url() {
+        return url;
+    }
+
+    /** Runs kubectl against this control plane; returns exit code and combined output. */
+    public KubectlResult kubectl(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).directory(Repo.root().toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+            return new KubectlResult(p.exitValue(), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public record KubectlResult(int exitCode, String output) {
+    }
+
+    private synchronized void stop() {
+        if (client != null) {
+            client.close();
+        }
+        try {
+            script("down", Map.of("QUIET", "1"), 60);
+        } catch (RuntimeException e) {
+            System.err.println("stopping the test control plane: " + e.getMessage());
+        }
+        try {
+            Files.deleteIfExists(Path.of(dir + ".launcher.log"));
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
