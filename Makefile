@@ -3,7 +3,7 @@ SHELL := /bin/bash
 MVN := ./mvnw -B
 KUBECONFIG_LOCAL := $(CURDIR)/.agentvisor/kubeconfig
 
-.PHONY: help deps build test cluster cluster-down cluster-status crds bench clean
+.PHONY: help run down deps build test cluster cluster-down cluster-status crds bench clean
 
 help:
 	@echo "make run           local cluster + operator + driver + example VM (foreground; Ctrl-C stops it)"
@@ -14,6 +14,15 @@ help:
 	@echo "make cluster-down  stop it (state kept in .agentvisor/; 'make clean' removes it)"
 	@echo "make crds          regenerate crds/*.yaml from the API types"
 	@echo "make bench         benchmarks (never part of make test)"
+
+run:
+	@bash scripts/run.sh
+
+down:
+	@if [ -f .agentvisor/run.pid ] && kill -0 $$(cat .agentvisor/run.pid) 2>/dev/null; then \
+	  pid=$$(cat .agentvisor/run.pid); echo "stopping make run (pid $$pid)"; kill -TERM $$pid; \
+	  while kill -0 $$pid 2>/dev/null; do sleep 0.5; done; echo "stopped"; \
+	else echo "make run is not running"; bash scripts/cluster.sh down; fi
 
 deps:
 	@bash scripts/deps.sh all
