@@ -154,7 +154,6 @@ for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 done
 hostname -F /etc/hostname
 ip link set lo up 2>/dev/null
-acpid -c /etc/acpi 2>/dev/null
 port=""
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
   for p in /sys/class/virtio-ports/*; do
@@ -163,6 +162,8 @@ for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
   [ -n "$port" ] && [ -e "$port" ] && break
   sleep 0.5
 done
+# busybox acpid opens /dev/input/event* once at start: give the power button's node a moment to appear
+(sleep 1; acpid -c /etc/acpi) &
 echo "agentvisor-guest: starting qemu-ga on ${port:-<no agent port>}"
 while [ -n "$port" ]; do
   qemu-ga -m virtio-serial -p "$port" -t /run/qemu-ga
