@@ -1,0 +1,65 @@
+package io.agentvisor.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * One guest agent request and how to read its reply. Built by {@link GuestCommands}; immutable and reusable,
+ * so a poller can keep one instance per command.
+ */
+public final class AgentCommand<T> {
+    private final String name;
+    private final byte[] wire;
+    private final Function<JsonNode, T> parser;
+    private final ResponseTimeout fixedTimeout;
+    private final boolean eofIsSuccess;
+
+    /**
+     * @param request      the request object; must have a string {@code execute}
+     * @param parser       turns the reply's {@code return} member into T; may throw on a reply it cannot read
+     * @param fixedTimeout a timeout that overrides every setting (guest-shutdown's 60 s), or null
+     * @param eofIsSuccess the agent answers success by going away (guest-shutdown)
+     */
+    AgentCommand(ObjectNode request, Function<JsonNode, T> parser, ResponseTimeout fixedTimeout,
+                 boolean eofIsSuccess) {
+        JsonNode execute = request.get("execute");
+        if (execute == null || !execute.isTextual() || execute.asText().isBlank()) {
+            throw new IllegalArgumentException("a guest agent request needs a string \"execute\" member");
+        }
+        this.name = execute.asText();
+        // compact JSON is UTF-8 without raw newlines, so it can never contain the 0xFF delimiter
+        this.wire = (request.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+        this.parser = Objects.requireNonNull(parser);
+        this.fixedTimeout = fixedTimeout;
+        this.eofIsSuccess = eofIsSuccess;
+    }
+
+    /** The command name ({@code execute}), the key for timeouts, blocking and messages. */
+    public String name() {
+        return name;
+    }
+
+    byte[] wireBytes() {
+        return wire;
+    }
+
+    Function<JsonNode, T> parser() {
+        return parser;
+    }
+
+    ResponseTimeout fixedTimeout() {
+        return fixedTimeout;
+    }
+
+    boolean eofIsSuccess() {
+        return eofIsSuccess;
+    }
+
+    @Override
+    public String toString() {
+        return new String(wire, 0, wire.length - 1, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,655 @@
+package io.agentvisor.agent;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.agentvisor.agent.AgentOutcome.AgentError;
+import io.agentvisor.agent.AgentOutcome.CommandError;
+import io.agentvisor.agent.AgentOutcome.NotConnected;
+import io.agentvisor.agent.AgentOutcome.NotResponding;
+import io.agentvisor.agent.AgentOutcome.Phase;
+import io.agentvisor.agent.AgentOutcome.Success;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One guest agent (one AF_UNIX socket, one connection at a time), with libvirt's response-timeout semantics.
+ * This class owns the wire protocol and every timeout decision:
+ * <ul>
+ * <li>Calls are serialised (qemu-ga answers one request at a time), but every call's deadline runs from the
+ * moment it was submitted, so time spent queued behind a slow call counts against it.</li>
+ * <li>A fresh connection, and the first call after a timeout or stray data, first sends 0xFF and
+ * guest-sync-delimited with a random id and drops everything before the matching reply.</li>
+ * <li>EOF, a reply over the cap or garbage where a reply must be is an {@link AgentError}: the connection is
+ * dropped and the next call opens a new one. A timeout is {@link NotResponding}: the connection stays.</li>
+ * </ul>
+ * Thread-safe. Calls never block a thread while waiting for the agent; {@link #call} futures always complete
+ * normally, on the runtime's completion executor, and (unless the timeout is Block) by their deadline.
+ */
+public final class GuestAgent implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(GuestAgent.class.getName());
+    private static final int MAX_READS_PER_WAKEUP = 16; // 1 MiB, then let the other agents on the loop run
+    private static final String SYNC_DELIMITED = "guest-sync-delimited";
+
+    private final Path socket;
+    private final EventLoop loop;
+    private final Executor completions;
+    private final AgentRuntime runtime;
+    private final int maxReplyBytes;
+    private volatile ResponseTimeout responseTimeout;
+    private final Map<String, ResponseTimeout> commandTimeouts = new ConcurrentHashMap<>();
+    private volatile Set<String> blockedCommands;
+    private volatile boolean connected;
+    private volatile Instant lastReply;
+    private volatile boolean closed;
+    private final Session session;
+
+    GuestAgent(Path socket, EventLoop loop, Executor completions, AgentRuntime runtime, AgentOptions options) {
+        this.socket = Objects.requireNonNull(socket);
+        this.loop = loop;
+        this.completions = completions;
+        this.runtime = runtime;
+        this.maxReplyBytes = options.maxReplyBytes();
+        this.responseTimeout = options.responseTimeout();
+        this.commandTimeouts.putAll(options.commandTimeouts());
+        this.blockedCommands = options.blockedCommands();
+        this.session = new Session();
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    public ResponseTimeout responseTimeout() {
+        return responseTimeout;
+    }
+
+    /** Takes effect for the next call; calls already submitted keep their deadlines. */
+    public void setResponseTimeout(ResponseTimeout timeout) {
+        this.responseTimeout = Objects.requireNonNull(timeout);
+    }
+
+    /** Overrides the command wait of one command (null removes the override). guest-shutdown keeps 60 s. */
+    public void setCommandTimeout(String command, ResponseTimeout timeout) {
+        if (timeout == null) {
+            commandTimeouts.remove(command);
+        } else {
+            commandTimeouts.put(command, timeout);
+        }
+    }
+
+    public Map<String, ResponseTimeout> commandTimeouts() {
+        return Map.copyOf(commandTimeouts);
+    }
+
+    /** Commands refused locally with a {@link CommandError#BLOCKED} error instead of being sent. */
+    public void setBlockedCommands(Collection<String> commands) {
+        this.blockedCommands = Set.copyOf(commands);
+    }
+
+    public Set<String> blockedCommands() {
+        return blockedCommands;
+    }
+
+    /** True while a connection to the socket is open (the channel), whether or not the agent answers. */
+    public boolean isConnected() {
+        return connected;
+    }
+
+    /** When the agent last answered a command (responsiveness, as opposed to {@link #isConnected()}). */
+    public Optional<Instant> lastReply() {
+        return Optional.ofNullable(lastReply);
+    }
+
+    /** Sends a command. The future completes normally with the outcome, on the completion executor. */
+    public <T> CompletableFuture<AgentOutcome<T>> call(AgentCommand<T> command) {
+        return submit(command, false);
+    }
+
+    /** Sends a command and waits for its outcome (no extra thread hop: for CLIs and simple callers). */
+    public <T> AgentOutcome<T> callAndWait(AgentCommand<T> command) {
+        return AgentOutcome.await(submit(command, true));
+    }
+
+    public CompletableFuture<AgentOutcome<Void>> ping() {
+        return call(GuestCommands.ping());
+    }
+
+    public CompletableFuture<AgentOutcome<GuestAgentInfo>> info() {
+        return call(GuestCommands.info());
+    }
+
+    public CompletableFuture<AgentOutcome<GuestOsInfo>> osInfo() {
+        return call(GuestCommands.osInfo());
+    }
+
+    public CompletableFuture<AgentOutcome<String>> hostName() {
+        return call(GuestCommands.hostName());
+    }
+
+    public CompletableFuture<AgentOutcome<GuestTimezone>> timezone() {
+        return call(GuestCommands.timezone());
+    }
+
+    public CompletableFuture<AgentOutcome<List<GuestUser>>> users() {
+        return call(GuestCommands.users());
+    }
+
+    public CompletableFuture<AgentOutcome<List<GuestFilesystem>>> fsInfo() {
+        return call(GuestCommands.fsInfo());
+    }
+
+    public CompletableFuture<AgentOutcome<List<GuestNetworkInterface>>> networkInterfaces() {
+        return call(GuestCommands.networkInterfaces());
+    }
+
+    public CompletableFuture<AgentOutcome<Instant>> time() {
+        return call(GuestCommands.time());
+    }
+
+    public CompletableFuture<AgentOutcome<Void>> shutdown(ShutdownMode mode) {
+        return call(GuestCommands.shutdown(mode));
+    }
+
+    /** Everything the agent can tell, leaving out what it does not offer; see {@link GuestInfo#collect}. */
+    public CompletableFuture<AgentOutcome<GuestInfo>> guestInfo() {
+        return GuestInfo.collect(this);
+    }
+
+    /** Fails queued and running calls as not connected and closes the connection. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        runtime.forget(this);
+        try {
+            loop.execute(session::shutdown);
+        } catch (RejectedExecutionException e) {
+            // the runtime's loop is gone and took the connection with it
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GuestAgent[" + socket + "]";
+    }
+
+    private <T> CompletableFuture<AgentOutcome<T>> submit(AgentCommand<T> command, boolean direct) {
+        CompletableFuture<AgentOutcome<T>> future = new CompletableFuture<>();
+        String name = command.name();
+        if (blockedCommands.contains(name)) {
+            future.complete(new CommandError<>(name, CommandError.BLOCKED,
+                    name + " is blocked for this guest, not sent to the agent"));
+            return future;
+        }
+        if (closed) {
+            future.complete(new NotConnected<>(name, "the agent connection was closed"));
+            return future;
+        }
+        ResponseTimeout vm = responseTimeout;
+        ResponseTimeout own = command.fixedTimeout() != null ? command.fixedTimeout()
+                : commandTimeouts.getOrDefault(name, vm);
+        Call<T> call = new Call<>(command, System.nanoTime(), ResponseTimeout.syncWait(vm, own).toNanos(),
+                own.commandWait().map(Duration::toNanos).orElse(-1L), future, direct);
+        try {
+            loop.execute(() -> session.enqueue(call));
+        } catch (RejectedExecutionException e) {
+            future.complete(new NotConnected<>(name, "the agent runtime is closed"));
+        }
+        return future;
+    }
+
+    private <T> void finish(Call<T> call, AgentOutcome<T> outcome) {
+        if (call.direct) {
+            call.future.complete(outcome); // only a blocked waiter depends on it: cheap on the loop
+            return;
+        }
+        try {
+            // callers' dependent stages run off the loop, so a slow callback never delays another agent
+            completions.execute(() -> call.future.complete(outcome));
+        } catch (RejectedExecutionException e) {
+            call.future.complete(outcome);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void fail(Call<?> call, AgentOutcome<?> failure) {
+        finish((Call<Object>) call, (AgentOutcome<Object>) failure);
+    }
+
+    private static final class Call<T> {
+        final AgentCommand<T> command;
+        final long submitted;
+        final long syncWait;
+        /** nanoseconds, -1 for forever (Block) */
+        final long commandWait;
+        final CompletableFuture<AgentOutcome<T>> future;
+        final boolean direct;
+        boolean waited;
+        EventLoop.Timer queueTimer;
+        long commandLeft;
+
+        Call(AgentCommand<T> command, long submitted, long syncWait, long commandWait,
+             CompletableFuture<AgentOutcome<T>> future, boolean direct) {
+            this.command = command;
+            this.submitted = submitted;
+            this.syncWait = syncWait;
+            this.commandWait = commandWait;
+            this.future = future;
+            this.direct = direct;
+        }
+
+        String name() {
+            return command.name();
+        }
+
+        Duration elapsed() {
+            return Duration.ofNanos(System.nanoTime() - submitted);
+        }
+    }
+
+    /** The connection's state machine. Every method runs on the event loop thread. */
+    private final class Session implements EventLoop.Handler {
+        private final ArrayDeque<Call<?>> queue = new ArrayDeque<>();
+        private final ReplyFramer framer = new ReplyFramer(maxReplyBytes);
+        private Call<?> current;
+        private Phase phase;
+        private SocketChannel channel;
+        private SelectionKey key;
+        private boolean synced;
+        private long syncId;
+        private ByteBuffer out;
+        private EventLoop.Timer deadline;
+
+        void enqueue(Call<?> call) {
+            if (closed) {
+                fail(call, new NotConnected<>(call.name(), "the agent connection was closed"));
+                return;
+            }
+            if (current != null || !queue.isEmpty()) {
+                call.waited = true;
+                if (call.commandWait >= 0) {
+                    call.queueTimer = loop.schedule(call.submitted + call.commandWait, () -> expireQueued(call));
+                }
+            }
+            queue.add(call);
+            pump();
+        }
+
+        private void expireQueued(Call<?> call) {
+            if (queue.remove(call)) {
+                fail(call, new NotResponding<>(call.name(), Phase.QUEUED, call.elapsed()));
+            }
+        }
+
+        /** Starts queued calls while the agent is free. The only place a call becomes current. */
+        private void pump() {
+            while (current == null && !queue.isEmpty()) {
+                Call<?> call = queue.poll();
+                if (call.queueTimer != null) {
+                    call.queueTimer.cancel();
+                }
+                if (call.future.isDone()) {
+                    continue; // cancelled by its caller
+                }
+                long queued = call.waited ? System.nanoTime() - call.submitted : 0;
+                call.commandLeft = call.commandWait < 0 ? -1 : Math.max(0, call.commandWait - queued);
+                String refused = connect();
+                if (refused != null) {
+                    fail(call, new NotConnected<>(call.name(), refused));
+                    continue;
+                }
+                current = call;
+                if (synced) {
+                    startCommand();
+                } else {
+                    startSync();
+                }
+            }
+        }
+
+        private String connect() {
+            if (channel != null) {
+                return null;
+            }
+            if (!Files.exists(socket)) {
+                return "no guest agent socket at " + socket;
+            }
+            SocketChannel ch = null;
+            try {
+                ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                ch.configureBlocking(false);
+                boolean done = ch.connect(UnixDomainSocketAddress.of(socket));
+                key = ch.register(loop.selector(), done ? SelectionKey.OP_READ : SelectionKey.OP_CONNECT, this);
+                channel = ch;
+                synced = false;
+                framer.ignore();
+                connected = done;
+                return null;
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(ch);
+                return "cannot connect to " + socket + ": " + describe(e);
+            }
+        }
+
+        private void startSync() {
+            phase = Phase.SYNC;
+            syncId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+            byte[] body = ("{\"execute\":\"" + SYNC_DELIMITED + "\",\"arguments\":{\"id\":" + syncId + "}}\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            // the leading 0xFF makes the agent drop any half request left by an abandoned call
+            out = ByteBuffer.allocate(1 + body.length).put(ReplyFramer.DELIMITER).put(body).flip();
+            framer.seekDelimiter();
+            arm(current.syncWait);
+            flush();
+        }
+
+        private void startCommand() {
+            phase = Phase.COMMAND;
+            out = ByteBuffer.wrap(current.command.wireBytes());
+            framer.expectLine();
+            arm(current.commandLeft);
+            flush();
+        }
+
+        private void arm(long budgetNanos) {
+            cancelDeadline();
+            if (budgetNanos >= 0) {
+                Call<?> call = current;
+                Phase p = phase;
+                deadline = loop.schedule(System.nanoTime() + budgetNanos, () -> onDeadline(call, p));
+            }
+        }
+
+        private void cancelDeadline() {
+            if (deadline != null) {
+                deadline.cancel();
+                deadline = null;
+            }
+        }
+
+        private void onDeadline(Call<?> call, Phase p) {
+            if (current != call || phase != p) {
+                return;
+            }
+            // the reply may already be in the socket buffer: NoWait means "unless the reply is already there"
+            if (channel != null && channel.isConnected()) {
+                read();
+            }
+            if (current == call && phase == p) {
+                deadline = null;
+                current = null;
+                phase = null;
+                synced = false; // a late reply may follow: the next call must re-synchronise
+                out = null;
+                framer.ignore();
+                updateInterest();
+                fail(call, new NotResponding<>(call.name(), p, call.elapsed()));
+            }
+            pump();
+        }
+
+        @Override
+        public void ready(SelectionKey k) {
+            if (k != key || !k.isValid()) {
+                return;
+            }
+            if (k.isConnectable()) {
+                try {
+                    if (channel.finishConnect()) {
+                        connected = true;
+                        updateInterest();
+                        flush();
+                    }
+                } catch (IOException e) {
+                    Call<?> call = current;
+                    dropCurrent();
+                    closeChannel();
+                    if (call != null) {
+                        fail(call, new NotConnected<>(call.name(), "cannot connect to " + socket + ": " + describe(e)));
+                    }
+                }
+            }
+            if (channel != null && k.isValid() && k.isWritable()) {
+                flush();
+            }
+            if (channel != null && k.isValid() && k.isReadable()) {
+                read();
+            }
+            pump();
+        }
+
+        @Override
+        public void failed(Throwable t) {
+            LOG.log(Level.ERROR, "guest agent " + socket + ": internal error", t);
+            agentError("internal error: " + t);
+            pump();
+        }
+
+        private void flush() {
+            if (out == null || channel == null || !channel.isConnected()) {
+                return; // nothing to send, or still connecting (OP_CONNECT will flush)
+            }
+            try {
+                channel.write(out);
+            } catch (IOException e) {
+                agentError("cannot write to the agent: " + describe(e));
+                return;
+            }
+            if (!out.hasRemaining()) {
+                out = null;
+            }
+            updateInterest();
+        }
+
+        private void updateInterest() {
+            if (key != null && key.isValid() && channel.isConnected()) {
+                key.interestOps(SelectionKey.OP_READ | (out != null ? SelectionKey.OP_WRITE : 0));
+            }
+        }
+
+        private void read() {
+            ByteBuffer buf = loop.readBuffer;
+            for (int i = 0; i < MAX_READS_PER_WAKEUP && channel != null; i++) {
+                buf.clear();
+                int n;
+                try {
+                    n = channel.read(buf);
+                } catch (IOException e) {
+                    lost("connection lost: " + describe(e));
+                    return;
+                }
+                if (n < 0) {
+                    lost("the agent closed the connection (EOF)");
+                    return;
+                }
+                if (n == 0) {
+                    return;
+                }
+                buf.flip();
+                process(buf);
+            }
+        }
+
+        private void process(ByteBuffer buf) {
+            while (channel != null) {
+                switch (framer.next(buf)) {
+                    case NEED_MORE:
+                        return;
+                    case STRAY:
+                        // a reply nobody waits for (e.g. to a timed-out call): resync before the next command
+                        synced = false;
+                        break;
+                    case OVERFLOW:
+                        agentError("reply longer than the " + maxReplyBytes + " byte limit");
+                        return;
+                    case LINE:
+                        onLine();
+                        break;
+                    default:
+                        throw new AssertionError();
+                }
+            }
+        }
+
+        private void onLine() {
+            byte[] line = framer.line();
+            int len = framer.length();
+            if (phase == Phase.SYNC) {
+                JsonNode reply = Json.parseObject(line, 0, len);
+                JsonNode id = reply == null ? null : reply.get("return");
+                if (id != null && id.isIntegralNumber() && id.canConvertToLong() && id.asLong() == syncId) {
+                    synced = true;
+                    startCommand();
+                } else {
+                    framer.seekDelimiter(); // the reply of an older sync, or debris: keep looking
+                }
+                return;
+            }
+            Call<?> call = current;
+            if (call == null) {
+                synced = false;
+                framer.ignore();
+                return;
+            }
+            // only a raw guest-sync-delimited (CLI) sees its own 0xFF here
+            int off = len > 0 && line[0] == ReplyFramer.DELIMITER && SYNC_DELIMITED.equals(call.name()) ? 1 : 0;
+            JsonNode reply = Json.parseObject(line, off, len - off);
+            if (reply == null) {
+                agentError("garbage instead of a reply to " + call.name() + ": " + snippet(line, len));
+                return;
+            }
+            JsonNode ret = reply.get("return");
+            JsonNode err = reply.get("error");
+            if (ret == null && (err == null || !err.isObject())) {
+                agentError("the reply to " + call.name() + " has neither return nor error: " + snippet(line, len));
+                return;
+            }
+            lastReply = Instant.now();
+            framer.ignore();
+            dropCurrent();
+            if (ret != null) {
+                succeed(call, ret);
+            } else {
+                fail(call, new CommandError<>(call.name(), err.path("class").asText("GenericError"),
+                        err.path("desc").asText("")));
+            }
+        }
+
+        private <T> void succeed(Call<T> call, JsonNode ret) {
+            AgentOutcome<T> outcome;
+            try {
+                outcome = new Success<>(call.command.parser().apply(ret));
+            } catch (RuntimeException e) {
+                // a well-formed line we cannot interpret: the stream is fine, keep the connection
+                outcome = new AgentError<>(call.name(), "unexpected reply to " + call.name() + ": " + e.getMessage());
+            }
+            finish(call, outcome);
+        }
+
+        /** EOF or a broken connection. guest-shutdown succeeds this way; anything else is an agent error. */
+        private void lost(String why) {
+            Call<?> call = current;
+            if (call != null && phase == Phase.COMMAND && call.command.eofIsSuccess()) {
+                dropCurrent();
+                closeChannel();
+                succeed(call, JsonNodeFactory.instance.objectNode());
+            } else if (call != null) {
+                agentError(why + " while waiting for the reply to " + call.name());
+            } else {
+                closeChannel(); // the agent went away between calls: normal, reconnect on the next call
+            }
+        }
+
+        /** Fails the current call as an agent error and drops the connection. */
+        private void agentError(String reason) {
+            Call<?> call = current;
+            dropCurrent();
+            closeChannel();
+            if (call != null) {
+                fail(call, new AgentError<>(call.name(), reason));
+            } else {
+                LOG.log(Level.DEBUG, "guest agent {0}: {1}", socket, reason);
+            }
+        }
+
+        private void dropCurrent() {
+            cancelDeadline();
+            current = null;
+            phase = null;
+        }
+
+        private void closeChannel() {
+            if (key != null) {
+                key.cancel();
+                key = null;
+            }
+            closeQuietly(channel);
+            channel = null;
+            connected = false;
+            synced = false;
+            out = null;
+            framer.ignore();
+        }
+
+        void shutdown() {
+            Call<?> call = current;
+            dropCurrent();
+            closeChannel();
+            if (call != null) {
+                fail(call, new NotConnected<>(call.name(), "the agent connection was closed"));
+            }
+            Call<?> queued;
+            while ((queued = queue.poll()) != null) {
+                if (queued.queueTimer != null) {
+                    queued.queueTimer.cancel();
+                }
+                fail(queued, new NotConnected<>(queued.name(), "the agent connection was closed"));
+            }
+        }
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // closing a socket we are abandoning: nothing to report
+            }
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+    }
+
+    private static String snippet(byte[] line, int len) {
+        int n = Math.min(len, 80);
+        String s = new String(line, 0, n, StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "?");
+        return "'" + s + (len > n ? "…' (" + len + " bytes)" : "'");
+    }
+}

@@ -1,0 +1,71 @@
+package io.agentvisor.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ResponseTimeoutTest {
+
+    @Test
+    void theLibvirtTable() {
+        // value → guest-sync waits, the command waits (empty: forever)
+        check(-2, 5, null);
+        check(-1, 5, 5L);
+        check(0, 0, 0L);
+        check(1, 1, 1L);
+        check(4, 4, 4L);
+        check(5, 5, 5L);
+        check(7, 5, 7L);
+        check(600, 5, 600L);
+    }
+
+    private static void check(int value, long sync, Long command) {
+        ResponseTimeout t = ResponseTimeout.ofSeconds(value);
+        assertEquals(Duration.ofSeconds(sync), t.syncWait(), "sync wait of " + value);
+        assertEquals(Optional.ofNullable(command).map(Duration::ofSeconds), t.commandWait(), "command wait of " + value);
+    }
+
+    @Test
+    void aCallsSyncWaitIsLoweredByItsOwnTimeoutToo() {
+        assertEquals(Duration.ofSeconds(5), ResponseTimeout.syncWait(ResponseTimeout.BLOCK, ResponseTimeout.SHUTDOWN));
+        assertEquals(Duration.ofSeconds(3), ResponseTimeout.syncWait(ResponseTimeout.ofSeconds(3), ResponseTimeout.ofSeconds(30)));
+        assertEquals(Duration.ofSeconds(1), ResponseTimeout.syncWait(ResponseTimeout.BLOCK, ResponseTimeout.ofSeconds(1)));
+        assertEquals(Duration.ZERO, ResponseTimeout.syncWait(ResponseTimeout.NO_WAIT, ResponseTimeout.SHUTDOWN));
+    }
+
+    @Test
+    void parsesNamesAndIntegers() {
+        assertEquals(ResponseTimeout.BLOCK, ResponseTimeout.parse("Block"));
+        assertEquals(ResponseTimeout.DEFAULT, ResponseTimeout.parse("default"));
+        assertEquals(ResponseTimeout.NO_WAIT, ResponseTimeout.parse("NOWAIT"));
+        assertEquals(ResponseTimeout.BLOCK, ResponseTimeout.parse("-2"));
+        assertEquals(ResponseTimeout.ofSeconds(7), ResponseTimeout.parse(" 7 "));
+        assertEquals("Block", ResponseTimeout.BLOCK.toString());
+        assertEquals("7", ResponseTimeout.ofSeconds(7).toString());
+    }
+
+    @Test
+    void rejectsEverythingElseWithAClearMessage() {
+        for (String bad : new String[] {"-3", "forever", "1.5", "", "99999999999"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ResponseTimeout.parse(bad));
+            assertTrue(e.getMessage().contains("-2") || e.getMessage().contains("Block"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> ResponseTimeout.ofSeconds(-3));
+    }
+
+    @Test
+    void outcomeMessagesAreOneLineForUsers() {
+        assertEquals("guest agent is not responding: no reply to guest-ping within 3 s",
+                new AgentOutcome.NotResponding<Void>("guest-ping", AgentOutcome.Phase.COMMAND,
+                        Duration.ofMillis(3004)).message());
+        assertEquals("guest agent command guest-get-users failed: CommandNotFound: Command guest-get-users has been disabled",
+                new AgentOutcome.CommandError<Void>("guest-get-users", "CommandNotFound",
+                        "Command guest-get-users has been disabled").message());
+        assertEquals("guest agent is not available due to an error: a b",
+                new AgentOutcome.AgentError<Void>("x", "a\nb").message());
+    }
+}
