@@ -1,0 +1,113 @@
+package io.agentvisor.api.v1alpha1;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/**
+ * {@code status.agentPolicy}: the effective guest agent settings of a VM, resolved by the operator field by field
+ * (VM spec.guestAgent, else the winning GuestAgentPolicy, else the product default) and applied by the driver.
+ * Every field is always present, so the driver never needs its own defaults.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AgentPolicyStatus {
+
+    @JsonPropertyDescription("Whether the VM gets a guest agent channel.")
+    private Boolean enabled;
+
+    @JsonPropertyDescription("Response timeout as libvirt's integer: -2 block, -1 default (5 s), 0 no wait, N seconds.")
+    private Integer responseTimeout;
+
+    @JsonPropertyDescription("Per-command timeouts as libvirt integers.")
+    private Map<String, Integer> commandTimeouts;
+
+    @JsonPropertyDescription("Poll interval per group, Kubernetes durations.")
+    private PollIntervals pollIntervals;
+
+    private List<String> blockedCommands;
+
+    private Integer unresponsiveAfter;
+
+    @JsonPropertyDescription("Where responseTimeout came from: VirtualMachine, GuestAgentPolicy/<namespace>/<name> or Default.")
+    private String source;
+
+    @JsonPropertyDescription("The winning GuestAgentPolicy (GuestAgentPolicy/<namespace>/<name>), if any matched.")
+    private String policy;
+
+    @JsonPropertyDescription("Fields taken from the VM's own spec.guestAgent.")
+    private List<String> overrides;
+
+    public Boolean getEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(Boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public Integer getResponseTimeout() {
+        return responseTimeout;
+    }
+
+    public void setResponseTimeout(Integer responseTimeout) {
+        this.responseTimeout = responseTimeout;
+    }
+
+    public Map<String, Integer> getCommandTimeouts() {
+        return commandTimeouts;
+    }
+
+    public void setCommandTimeouts(Map<String, Integer> commandTimeouts) {
+        this.commandTimeouts = commandTimeouts;
+    }
+
+    public PollIntervals getPollIntervals() {
+        return pollIntervals;
+    }
+
+    public void setPollIntervals(PollIntervals pollIntervals) {
+        this.pollIntervals = pollIntervals;
+    }
+
+    public List<String> getBlockedCommands() {
+        return blockedCommands;
+    }
+
+    public void setBlockedCommands(List<String> blockedCommands) {
+        this.blockedCommands = blockedCommands;
+    }
+
+    public Integer getUnresponsiveAfter() {
+        return unresponsiveAfter;
+    }
+
+    public void setUnresponsiveAfter(Integer unresponsiveAfter) {
+        this.unresponsiveAfter = unresponsiveAfter;
+    }
+
+    public String getSource() {
+        return source;
+    }
+
+    public void setSource(String source) {
+        this.source = source;
+    }
+
+    public String getPolicy() {
+        return policy;
+    }
+
+    public void setPolicy(String policy) {
+        this.policy = policy;
+    }
+
+    public List<String> getOverrides() {
+        return overrides;
+    }
+
+    public void setOverrides(List<String> overrides) {
+        this.overrides = overrides;
+    }
+}

@@ -1,0 +1,97 @@
+package io.agentvisor.api.v1alpha1;
+
+import java.util.List;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** {@code status.agent}, written by the agent-driver. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class AgentStatus {
+
+    @JsonPropertyDescription("Summary: Responsive, Unresponsive, Disconnected or Disabled.")
+    private AgentState state;
+
+    @JsonPropertyDescription("The agent channel is open.")
+    private Boolean connected;
+
+    @JsonPropertyDescription("The last agent call was answered.")
+    private Boolean responsive;
+
+    @JsonPropertyDescription("Response timeout applied on the live agent connection (libvirt integer).")
+    private Integer responseTimeout;
+
+    @JsonPropertyDescription("qemu-ga version reported by guest-info.")
+    private String version;
+
+    private List<String> supportedCommands;
+
+    private AgentError lastError;
+
+    @JsonPropertyDescription("Last answered call (RFC 3339), refreshed at most once a minute.")
+    private String lastContact;
+
+    public AgentState getState() {
+        return state;
+    }
+
+    public void setState(AgentState state) {
+        this.state = state;
+    }
+
+    public Boolean getConnected() {
+        return connected;
+    }
+
+    public void setConnected(Boolean connected) {
+        this.connected = connected;
+    }
+
+    public Boolean getResponsive() {
+        return responsive;
+    }
+
+    public void setResponsive(Boolean responsive) {
+        this.responsive = responsive;
+    }
+
+    public Integer getResponseTimeout() {
+        return responseTimeout;
+    }
+
+    public void setResponseTimeout(Integer responseTimeout) {
+        this.responseTimeout = responseTimeout;
+    }
+
+    public String getVersion() {
+        return version;
+    }
+
+    public void setVersion(String version) {
+        this.version = version;
+    }
+
+    public List<String> getSupportedCommands() {
+        return supportedCommands;
+    }
+
+    public void setSupportedCommands(List<String> supportedCommands) {
+        this.supportedCommands = supportedCommands;
+    }
+
+    public AgentError getLastError() {
+        return lastError;
+    }
+
+    public void setLastError(AgentError lastError) {
+        this.lastError = lastError;
+    }
+
+    public String getLastContact() {
+        return lastContact;
+    }
+
+    public void setLastContact(String lastContact) {
+        this.lastContact = lastContact;
+    }
+}

@@ -1,0 +1,48 @@
+package io.agentvisor.api.v1alpha1;
+
+/** Condition types and reasons, grouped by owner. */
+public final class ConditionTypes {
+
+    // ---- VirtualMachine, written by the operator ----
+    /** The VM is placed on a node (True), or why not (False: Unschedulable, InvalidSpec; Halted VMs: NotRequested). */
+    public static final String SCHEDULED = "Scheduled";
+    /** status.agentPolicy is resolved (True, reason Resolved) or cannot be (False, InvalidPolicy). */
+    public static final String POLICY_APPLIED = "PolicyApplied";
+    /** What the schema cannot check: image paths inside the allowed directories, boot source present, ... */
+    public static final String SPEC_VALID = "SpecValid";
+    /** The Lease of the VM's node expired (True) or is fresh (False). The VM is not moved. */
+    public static final String NODE_LOST = "NodeLost";
+
+    // ---- VirtualMachine, written by the agent-driver ----
+    public static final String RUNNING = "Running";
+    public static final String AGENT_CONNECTED = "AgentConnected";
+    public static final String AGENT_RESPONSIVE = "AgentResponsive";
+    public static final String READY = "Ready";
+
+    // ---- GuestAgentPolicy, written by the operator ----
+    /** The policy's spec is usable (False, reason InvalidSpec, when e.g. a command name is malformed). */
+    public static final String ACCEPTED = "Accepted";
+    /** The policy ties on priority with another policy over at least one VM (True, reason PriorityTie). */
+    public static final String CONFLICT = "Conflict";
+
+    // ---- reasons ----
+    public static final String REASON_PLACED = "Placed";
+    public static final String REASON_UNSCHEDULABLE = "Unschedulable";
+    public static final String REASON_INVALID_SPEC = "InvalidSpec";
+    public static final String REASON_NOT_REQUESTED = "NotRequested";
+    public static final String REASON_RESOLVED = "Resolved";
+    public static final String REASON_INVALID_POLICY = "InvalidPolicy";
+    public static final String REASON_VALID = "Valid";
+    public static final String REASON_LEASE_EXPIRED = "LeaseExpired";
+    public static final String REASON_LEASE_FRESH = "LeaseFresh";
+    public static final String REASON_PRIORITY_TIE = "PriorityTie";
+    public static final String REASON_NO_TIE = "NoTie";
+    /** Agent reasons the driver uses for AgentResponsive / status.agent.lastError. */
+    public static final String REASON_TIMEOUT = "Timeout";
+    public static final String REASON_AGENT_ERROR = "AgentError";
+    public static final String REASON_NOT_CONNECTED = "NotConnected";
+    public static final String REASON_NOT_CONFIGURED = "NotConfigured";
+
+    private ConditionTypes() {
+    }
+}

@@ -1,0 +1,25 @@
+package io.agentvisor.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class Cpu {
+
+    @JsonPropertyDescription("Number of virtual CPU cores.")
+    @Min(1)
+    @Max(256)
+    @Default("1")
+    private Integer cores;
+
+    public Integer getCores() {
+        return cores;
+    }
+
+    public void setCores(Integer cores) {
+        this.cores = cores;
+    }
+}

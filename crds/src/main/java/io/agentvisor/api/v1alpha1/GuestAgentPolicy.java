@@ -1,0 +1,29 @@
+package io.agentvisor.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * Guest agent settings for the VirtualMachines its selector matches in the same namespace. When several policies
+ * match a VM the highest {@code priority} wins; a tie is broken by name (lexicographically smallest wins) and
+ * reported with the {@code Conflict} condition on every policy involved. The status is written by the operator.
+ */
+@Group(Agentvisor.GROUP)
+@Version(Agentvisor.VERSION)
+@Kind("GuestAgentPolicy")
+@Plural("guestagentpolicies")
+@Singular("guestagentpolicy")
+@ShortNames("gap")
+@AdditionalPrinterColumn(name = "Priority", jsonPath = ".spec.priority", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Timeout", jsonPath = ".spec.responseTimeout", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "VMs", jsonPath = ".status.virtualMachines", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class GuestAgentPolicy extends CustomResource<GuestAgentPolicySpec, GuestAgentPolicyStatus> implements Namespaced {
+}

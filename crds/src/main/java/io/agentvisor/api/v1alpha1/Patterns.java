@@ -1,0 +1,25 @@
+package io.agentvisor.api.v1alpha1;
+
+/** Regular expressions shared by the schema annotations and by {@link SpecValidation} (RE2-compatible). */
+public final class Patterns {
+    /** String form of a response timeout; the integer form is checked by {@code minimum: -2}. */
+    public static final String TIMEOUT_NAME = "^(Block|Default|NoWait)$";
+    /** A memory quantity: a non-negative decimal with an optional binary or decimal SI suffix ("lots" is not). */
+    public static final String MEMORY = "^([0-9]+(\\.[0-9]+)?|\\.[0-9]+)([KMGTPE]i|[kMGTPE])?$";
+    /** A positive Kubernetes duration of whole units, e.g. 10s, 2m, 1h30m (the first component is not zero). */
+    public static final String POSITIVE_DURATION = "^[0-9]*[1-9][0-9]*(ms|s|m|h)([0-9]+(ms|s|m|h))*$";
+    /** A qemu-ga command name, e.g. guest-exec. */
+    public static final String AGENT_COMMAND = "^guest-[a-z0-9][a-z0-9-]*$";
+    /** An absolute path without parent-directory components. */
+    public static final String ABSOLUTE_PATH = "^/[^\\x00]*$";
+    /** A DNS-1123 label, used for disk names (they become file and device names on the node). */
+    public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
+
+    /** {@link IntOrStringRules} inputs. */
+    static final String TIMEOUT_RULE = "responseTimeout;-2;" + TIMEOUT_NAME;
+    static final String COMMAND_TIMEOUTS_RULE = "commandTimeouts.*;-2;" + TIMEOUT_NAME;
+    static final String MEMORY_RULE = "memory;1;" + MEMORY;
+
+    private Patterns() {
+    }
+}

@@ -1,0 +1,30 @@
+package io.agentvisor.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class QemuStatus {
+
+    @JsonPropertyDescription("Process id of qemu-system on the node.")
+    private Long pid;
+
+    @JsonPropertyDescription("Accelerator in use: kvm or tcg.")
+    private String accelerator;
+
+    public Long getPid() {
+        return pid;
+    }
+
+    public void setPid(Long pid) {
+        this.pid = pid;
+    }
+
+    public String getAccelerator() {
+        return accelerator;
+    }
+
+    public void setAccelerator(String accelerator) {
+        this.accelerator = accelerator;
+    }
+}

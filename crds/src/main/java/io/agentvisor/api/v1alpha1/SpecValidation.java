@@ -1,0 +1,166 @@
+package io.agentvisor.api.v1alpha1;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Quantity;
+
+/**
+ * Checks the schema cannot express (no CEL on Kubernetes 1.20). Each problem is one line
+ * {@code <field path>: <reason>}. Used by the operator (conditions) and usable by the driver before it starts QEMU.
+ */
+public final class SpecValidation {
+    private static final Pattern AGENT_COMMAND = Pattern.compile(Patterns.AGENT_COMMAND);
+    /** Smallest memory a VM may ask for. */
+    public static final long MIN_MEMORY_BYTES = 16L * 1024 * 1024;
+
+    private SpecValidation() {
+    }
+
+    /** Problems with a VM spec; {@code allowedImageDirs} are absolute directories images must live in. */
+    public static List<String> validateVirtualMachine(VirtualMachineSpec spec, Collection<Path> allowedImageDirs) {
+        List<String> errors = new ArrayList<>();
+        if (spec == null) {
+            errors.add("spec: is required");
+            return errors;
+        }
+        if (spec.getMemory() == null) {
+            errors.add("spec.memory: is required");
+        } else {
+            try {
+                BigDecimal bytes = Quantity.getAmountInBytes(spec.getMemory());
+                if (bytes.compareTo(BigDecimal.valueOf(MIN_MEMORY_BYTES)) < 0) {
+                    errors.add("spec.memory: " + spec.getMemory() + " is less than the minimum of 16Mi");
+                }
+            } catch (RuntimeException e) {
+                errors.add("spec.memory: \"" + spec.getMemory() + "\" is not a quantity");
+            }
+        }
+        boolean hasDisks = spec.getDisks() != null && !spec.getDisks().isEmpty();
+        if (spec.getBoot() == null && !hasDisks) {
+            errors.add("spec: needs boot.kernel or at least one disk to boot from");
+        }
+        if (spec.getBoot() != null) {
+            checkImage(spec.getBoot().getKernel(), "spec.boot.kernel", allowedImageDirs, errors);
+            if (spec.getBoot().getInitrd() != null) {
+                checkImage(spec.getBoot().getInitrd(), "spec.boot.initrd", allowedImageDirs, errors);
+            }
+        }
+        if (hasDisks) {
+            Set<String> names = new HashSet<>();
+            for (int i = 0; i < spec.getDisks().size(); i++) {
+                Disk d = spec.getDisks().get(i);
+                String f = "spec.disks[" + i + "]";
+                if (d.getName() != null && !names.add(d.getName())) {
+                    errors.add(f + ".name: \"" + d.getName() + "\" is used by another disk");
+                }
+                checkImage(d.getPath(), f + ".path", allowedImageDirs, errors);
+            }
+        }
+        if (spec.getGuestAgent() != null) {
+            GuestAgentSettings g = spec.getGuestAgent();
+            validateAgentSettings("spec.guestAgent", g.getResponseTimeout(), g.getCommandTimeouts(),
+                    g.getPollIntervals(), g.getBlockedCommands(), g.getUnresponsiveAfter(), errors);
+        }
+        return errors;
+    }
+
+    /** Problems with a GuestAgentPolicy spec. */
+    public static List<String> validatePolicy(GuestAgentPolicySpec spec) {
+        List<String> errors = new ArrayList<>();
+        if (spec == null) {
+            errors.add("spec: is required");
+            return errors;
+        }
+        if (spec.getSelector() == null) {
+            errors.add("spec.selector: is required ({} selects every VirtualMachine of the namespace)");
+        }
+        validateAgentSettings("spec", spec.getResponseTimeout(), spec.getCommandTimeouts(), spec.getPollIntervals(),
+                spec.getBlockedCommands(), spec.getUnresponsiveAfter(), errors);
+        return errors;
+    }
+
+    static void validateAgentSettings(String prefix, IntOrString responseTimeout, Map<String, IntOrString> commandTimeouts,
+            PollIntervals pollIntervals, List<String> blockedCommands, Integer unresponsiveAfter, List<String> errors) {
+        if (responseTimeout != null) {
+            check(() -> ResponseTimeout.toLibvirt(responseTimeout, prefix + ".responseTimeout"), errors);
+        }
+        if (commandTimeouts != null) {
+            commandTimeouts.forEach((command, timeout) -> {
+                String f = prefix + ".commandTimeouts." + command;
+                if (!AGENT_COMMAND.matcher(command).matches()) {
+                    errors.add(f + ": \"" + command + "\" is not a qemu-ga command name (guest-...)");
+                }
+                check(() -> ResponseTimeout.toLibvirt(timeout, f), errors);
+            });
+        }
+        if (pollIntervals != null) {
+            checkInterval(pollIntervals.getUsers(), prefix + ".pollIntervals.users", errors);
+            checkInterval(pollIntervals.getOsInfo(), prefix + ".pollIntervals.osInfo", errors);
+            checkInterval(pollIntervals.getFilesystems(), prefix + ".pollIntervals.filesystems", errors);
+            checkInterval(pollIntervals.getInterfaces(), prefix + ".pollIntervals.interfaces", errors);
+            checkInterval(pollIntervals.getAgentInfo(), prefix + ".pollIntervals.agentInfo", errors);
+        }
+        if (blockedCommands != null) {
+            for (int i = 0; i < blockedCommands.size(); i++) {
+                String c = blockedCommands.get(i);
+                if (c == null || !AGENT_COMMAND.matcher(c).matches()) {
+                    errors.add(prefix + ".blockedCommands[" + i + "]: \"" + c
+                            + "\" is not a qemu-ga command name (guest-...)");
+                }
+            }
+        }
+        if (unresponsiveAfter != null && unresponsiveAfter < 1) {
+            errors.add(prefix + ".unresponsiveAfter: must be at least 1");
+        }
+    }
+
+    private static void checkInterval(String value, String field, List<String> errors) {
+        if (value != null) {
+            check(() -> Durations.parsePositive(value, field), errors);
+        }
+    }
+
+    private static void check(Runnable r, List<String> errors) {
+        try {
+            r.run();
+        } catch (IllegalArgumentException e) {
+            errors.add(e.getMessage());
+        }
+    }
+
+    private static void checkImage(String path, String field, Collection<Path> allowedDirs, List<String> errors) {
+        if (path == null || path.isEmpty()) {
+            errors.add(field + ": is required");
+            return;
+        }
+        if (path.indexOf('\0') >= 0) {
+            errors.add(field + ": contains a NUL byte");
+            return;
+        }
+        Path p = Path.of(path);
+        if (!p.isAbsolute()) {
+            errors.add(field + ": \"" + path + "\" is not an absolute path");
+            return;
+        }
+        if (!p.normalize().toString().equals(path)) {
+            errors.add(field + ": \"" + path + "\" is not a normalized path (no '.', '..', '//' or trailing '/')");
+            return;
+        }
+        for (Path dir : allowedDirs) {
+            Path d = dir.normalize();
+            if (p.startsWith(d) && !p.equals(d)) {
+                return;
+            }
+        }
+        errors.add(field + ": \"" + path + "\" is outside the allowed image directories " + allowedDirs);
+    }
+}

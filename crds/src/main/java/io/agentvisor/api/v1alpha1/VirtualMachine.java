@@ -1,0 +1,33 @@
+package io.agentvisor.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A QEMU virtual machine. The spec is the user's desire; the status is written by two writers, each with its own
+ * server-side-apply field manager (see {@link Agentvisor}): the operator (placement, policy) and the agent-driver of
+ * the VM's node (process, agent, guest).
+ */
+@Group(Agentvisor.GROUP)
+@Version(Agentvisor.VERSION)
+@Kind("VirtualMachine")
+@Plural("virtualmachines")
+@Singular("virtualmachine")
+@ShortNames("vm")
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Node", jsonPath = ".status.nodeName", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Agent", jsonPath = ".status.agent.state", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Timeout", jsonPath = ".status.agent.responseTimeout",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "OS", jsonPath = ".status.guest.osInfo.prettyName",
+    type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class VirtualMachine extends CustomResource<VirtualMachineSpec, VirtualMachineStatus> implements Namespaced {
+}

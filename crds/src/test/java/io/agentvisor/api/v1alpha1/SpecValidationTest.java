@@ -1,0 +1,78 @@
+package io.agentvisor.api.v1alpha1;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Quantity;
+import org.junit.jupiter.api.Test;
+
+class SpecValidationTest {
+    private static final List<Path> ALLOWED = List.of(Path.of("/var/lib/agentvisor/images"));
+
+    static VirtualMachineSpec vm(String kernel) {
+        VirtualMachineSpec spec = new VirtualMachineSpec();
+        spec.setMemory(new Quantity("256Mi"));
+        Boot boot = new Boot();
+        boot.setKernel(kernel);
+        spec.setBoot(boot);
+        return spec;
+    }
+
+    @Test
+    void acceptsAKernelInsideAnAllowedDirectory() {
+        assertEquals(List.of(), SpecValidation.validateVirtualMachine(vm("/var/lib/agentvisor/images/vmlinuz"), ALLOWED));
+    }
+
+    @Test
+    void rejectsPathsOutsideOrEscapingTheAllowedDirectories() {
+        assertEquals(List.of("spec.boot.kernel: \"/etc/passwd\" is outside the allowed image directories "
+                + "[/var/lib/agentvisor/images]"), SpecValidation.validateVirtualMachine(vm("/etc/passwd"), ALLOWED));
+        assertEquals(List.of("spec.boot.kernel: \"/var/lib/agentvisor/images/../../../etc/shadow\" is not a normalized"
+                + " path (no '.', '..', '//' or trailing '/')"),
+                SpecValidation.validateVirtualMachine(vm("/var/lib/agentvisor/images/../../../etc/shadow"), ALLOWED));
+        assertEquals(List.of("spec.boot.kernel: \"/var/lib/agentvisor/imagesX/k\" is outside the allowed image "
+                + "directories [/var/lib/agentvisor/images]"),
+                SpecValidation.validateVirtualMachine(vm("/var/lib/agentvisor/imagesX/k"), ALLOWED));
+    }
+
+    @Test
+    void needsSomethingToBootAndEnoughMemory() {
+        VirtualMachineSpec spec = vm(null);
+        spec.setBoot(null);
+        spec.setMemory(new Quantity("1Mi"));
+        assertEquals(List.of("spec.memory: 1Mi is less than the minimum of 16Mi",
+                "spec: needs boot.kernel or at least one disk to boot from"),
+                SpecValidation.validateVirtualMachine(spec, ALLOWED));
+    }
+
+    @Test
+    void duplicateDiskNames() {
+        VirtualMachineSpec spec = vm("/var/lib/agentvisor/images/k");
+        Disk a = new Disk();
+        a.setName("root");
+        a.setPath("/var/lib/agentvisor/images/a.img");
+        Disk b = new Disk();
+        b.setName("root");
+        b.setPath("/var/lib/agentvisor/images/b.img");
+        spec.setDisks(List.of(a, b));
+        assertEquals(List.of("spec.disks[1].name: \"root\" is used by another disk"),
+                SpecValidation.validateVirtualMachine(spec, ALLOWED));
+    }
+
+    @Test
+    void policyCommandTimeoutKeysAndValuesAreChecked() {
+        GuestAgentPolicySpec spec = new GuestAgentPolicySpec();
+        spec.setSelector(new LabelSelector());
+        spec.setCommandTimeouts(Map.of("rm -rf", new IntOrString(3)));
+        PollIntervals p = new PollIntervals();
+        p.setUsers("0s");
+        spec.setPollIntervals(p);
+        assertEquals(List.of("spec.commandTimeouts.rm -rf: \"rm -rf\" is not a qemu-ga command name (guest-...)",
+                "spec.pollIntervals.users: \"0s\" must be a positive duration"), SpecValidation.validatePolicy(spec));
+    }
+}
