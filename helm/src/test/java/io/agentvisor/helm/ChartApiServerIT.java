@@ -1,0 +1,189 @@
+package io.agentvisor.helm;
+
+import static io.agentvisor.helm.Chart.sets;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.agentvisor.testsupport.KubeApiServer;
+import io.agentvisor.testsupport.KubeApiServer.KubectlResult;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The rendered chart against a real kube-apiserver 1.20 (RBAC authorizer on, the project's CRDs installed):
+ * every variant passes server-side apply with server dry run, a broken manifest does not, and once really
+ * installed the two ServiceAccounts can do exactly what their components need.
+ */
+class ChartApiServerIT {
+    private static KubeApiServer server;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void controlPlane() {
+        server = KubeApiServer.shared();
+        ensureNamespace(Chart.NAMESPACE);
+    }
+
+    @Test
+    void everyValuesVariantIsAcceptedByServerSideDryRun() throws IOException {
+        List<Map<String, Object>> variants = List.of(
+                Map.of(),
+                sets("agentDriver.kvm.enabled", false, "operator.leaderElection.enabled", false),
+                sets("agentDriver.kvm.devicePluginResource", "devices.kubevirt.io/kvm", "operator.replicas", 2,
+                        "agentDriver.updateStrategy.type", "RollingUpdate", "defaults.agent.responseTimeout", 10),
+                sets("metrics.enabled", false, "imageDirs[0].path", "/srv/images", "imageDirs[0].readOnly", true,
+                        "imageDirs[1].path", "/data/disks", "agentDriver.memoryCapacity", "24Gi",
+                        "agentDriver.tolerations[0].operator", "Exists", "operator.probes.enabled", false,
+                        "operator.extraEnv[0].name", "JAVA_OPTS", "operator.extraEnv[0].value", "-Xmx256m",
+                        "imagePullSecrets[0].name", "registry"));
+        for (Map<String, Object> values : variants) {
+            String yaml = Chart.template(values);
+            KubectlResult r = dryRun(yaml);
+            assertEquals(0, r.exitCode(), values + ":\n" + r.output());
+            assertAllApplied(Chart.parse(yaml), r, values);
+        }
+        // a dry run creates nothing
+        KubectlResult get = server.kubectl("get", "deployment", "-n", Chart.NAMESPACE, "av-agentvisor-operator");
+        assertNotEquals(0, get.exitCode(), get.output());
+    }
+
+    @Test
+    void serverRejectsAManifestItDoesNotAccept() throws IOException {
+        String yaml = Chart.template(Map.of());
+        assertTrue(yaml.contains("type: CharDevice"));
+        KubectlResult r = dryRun(yaml.replace("type: CharDevice", "type: NoSuchDevice"));
+        assertNotEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("hostPath.type"), r.output());
+    }
+
+    @Test
+    void serviceMonitorIsAcceptedWhereItsCrdIsInstalled() throws IOException {
+        String crd = """
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata:
+                  name: servicemonitors.monitoring.coreos.com
+                spec:
+                  group: monitoring.coreos.com
+                  scope: Namespaced
+                  names: {kind: ServiceMonitor, listKind: ServiceMonitorList, plural: servicemonitors, singular: servicemonitor}
+                  versions:
+                    - name: v1
+                      served: true
+                      storage: true
+                      schema:
+                        openAPIV3Schema:
+                          type: object
+                          x-kubernetes-preserve-unknown-fields: true
+                """;
+        Path crdFile = write("servicemonitor-crd.yaml", crd);
+        KubectlResult created = server.kubectl("apply", "--server-side", "-f", crdFile.toString());
+        assertEquals(0, created.exitCode(), created.output());
+        try {
+            KubectlResult established = server.kubectl("wait", "--for", "condition=established", "--timeout=60s",
+                    "crd/servicemonitors.monitoring.coreos.com");
+            assertEquals(0, established.exitCode(), established.output());
+            String yaml = Chart.template(sets("metrics.serviceMonitor.enabled", true,
+                    "metrics.serviceMonitor.labels.release", "prometheus"));
+            KubectlResult r = dryRun(yaml);
+            assertEquals(0, r.exitCode(), r.output());
+            assertTrue(r.output().contains("servicemonitor.monitoring.coreos.com/av-agentvisor serverside-applied"),
+                    r.output());
+            assertAllApplied(Chart.parse(yaml), r, "serviceMonitor on");
+        } finally {
+            server.kubectl("delete", "crd", "servicemonitors.monitoring.coreos.com", "--wait=false");
+        }
+    }
+
+    @Test
+    void chartCrdsApplyOnTopOfTheInstalledOnes() {
+        KubectlResult r = server.kubectl("apply", "--server-side", "--dry-run=server", "-f", Chart.chartCrds().toString());
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("customresourcedefinition.apiextensions.k8s.io/virtualmachines.agentvisor.io"),
+                r.output());
+        assertTrue(r.output().contains("customresourcedefinition.apiextensions.k8s.io/guestagentpolicies.agentvisor.io"),
+                r.output());
+    }
+
+    @Test
+    void installedServiceAccountsMayDoExactlyWhatTheirComponentsNeed() throws IOException {
+        String ns = "av-rbac";
+        ensureNamespace(ns);
+        Path file = write("rbac.yaml", Chart.template("rbac", ns, Map.of()));
+        KubectlResult installed = server.kubectl("apply", "--server-side", "-f", file.toString());
+        assertEquals(0, installed.exitCode(), installed.output());
+        try {
+            String op = "system:serviceaccount:" + ns + ":rbac-agentvisor-operator";
+            can(op, true, "list", "virtualmachines.agentvisor.io", "--all-namespaces");
+            can(op, true, "patch", "virtualmachines.agentvisor.io", "-n", "default");
+            can(op, true, "patch", "virtualmachines.agentvisor.io", "--subresource=status", "-n", "default");
+            can(op, true, "watch", "guestagentpolicies.agentvisor.io", "--all-namespaces");
+            can(op, true, "patch", "guestagentpolicies.agentvisor.io", "--subresource=status", "-n", "default");
+            can(op, false, "patch", "guestagentpolicies.agentvisor.io", "-n", "default");
+            can(op, false, "delete", "virtualmachines.agentvisor.io", "-n", "default");
+            can(op, false, "create", "virtualmachines.agentvisor.io", "-n", "default");
+            can(op, true, "watch", "leases.coordination.k8s.io", "-n", ns);
+            can(op, false, "watch", "leases.coordination.k8s.io", "-n", "default");
+            can(op, true, "update", "leases.coordination.k8s.io/rbac-agentvisor-operator-leader", "-n", ns);
+            can(op, false, "update", "leases.coordination.k8s.io/node-a", "-n", ns);
+            can(op, true, "get", "customresourcedefinitions.apiextensions.k8s.io/virtualmachines.agentvisor.io");
+            can(op, true, "create", "events", "-n", "default");
+            can(op, false, "get", "secrets", "-n", ns);
+            can(op, false, "create", "pods", "-n", ns);
+
+            String drv = "system:serviceaccount:" + ns + ":rbac-agentvisor-agent-driver";
+            can(drv, true, "watch", "virtualmachines.agentvisor.io", "--all-namespaces");
+            can(drv, true, "patch", "virtualmachines.agentvisor.io", "--subresource=status", "-n", "default");
+            can(drv, true, "update", "virtualmachines.agentvisor.io", "--subresource=finalizers", "-n", "default");
+            can(drv, false, "delete", "virtualmachines.agentvisor.io", "-n", "default");
+            can(drv, false, "list", "guestagentpolicies.agentvisor.io", "--all-namespaces");
+            can(drv, true, "create", "leases.coordination.k8s.io", "-n", ns);
+            can(drv, true, "update", "leases.coordination.k8s.io/node-a", "-n", ns);
+            can(drv, false, "create", "leases.coordination.k8s.io", "-n", "default");
+            can(drv, true, "create", "events", "-n", "default");
+            can(drv, false, "get", "customresourcedefinitions.apiextensions.k8s.io");
+            can(drv, false, "get", "secrets", "-n", ns);
+            can(drv, false, "get", "nodes");
+        } finally {
+            server.kubectl("delete", "-f", file.toString(), "--wait=false", "--ignore-not-found");
+            server.kubectl("delete", "namespace", ns, "--wait=false");
+        }
+    }
+
+    private static void can(String user, boolean expected, String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of("auth", "can-i", "--as", user));
+        cmd.addAll(List.of(args));
+        KubectlResult r = server.kubectl(cmd.toArray(String[]::new));
+        assertEquals(expected ? "yes" : "no", r.output().lines().findFirst().orElse("").trim(),
+                user + " " + String.join(" ", args) + ": " + r.output());
+    }
+
+    private KubectlResult dryRun(String yaml) throws IOException {
+        Path file = write("rendered-" + System.nanoTime() + ".yaml", yaml);
+        return server.kubectl("apply", "--server-side", "--dry-run=server", "-f", file.toString());
+    }
+
+    private static void assertAllApplied(List<HasMetadata> objects, KubectlResult r, Object variant) {
+        long applied = r.output().lines().filter(l -> l.endsWith("serverside-applied (server dry run)")).count();
+        assertEquals(objects.size(), applied, variant + ":\n" + r.output());
+    }
+
+    private Path write(String name, String content) throws IOException {
+        return Files.writeString(tmp.resolve(name), content);
+    }
+
+    private static void ensureNamespace(String ns) {
+        KubectlResult r = server.kubectl("create", "namespace", ns);
+        assertTrue(r.exitCode() == 0 || r.output().contains("AlreadyExists"), r.output());
+    }
+}
