@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.Release;
 import io.agentvisor.testsupport.KubeApiServer;
 import io.agentvisor.testsupport.KubeApiServer.KubectlResult;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -116,13 +118,15 @@ class ChartApiServerIT {
     }
 
     @Test
-    void installedServiceAccountsMayDoExactlyWhatTheirComponentsNeed() throws IOException {
+    void helmInstallsTheChartAndItsServiceAccountsMayDoExactlyWhatTheirComponentsNeed() {
         String ns = "av-rbac";
-        ensureNamespace(ns);
-        Path file = write("rbac.yaml", Chart.template("rbac", ns, Map.of()));
-        KubectlResult installed = server.kubectl("apply", "--server-side", "-f", file.toString());
-        assertEquals(0, installed.exitCode(), installed.output());
+        Release release = new Helm(Chart.dir()).install().withName("rbac").withNamespace(ns).createNamespace()
+                .withKubeConfig(server.kubeconfig()).call();
         try {
+            assertEquals("deployed", release.getStatus(), release.getOutput());
+            KubectlResult ds = server.kubectl("get", "daemonset", "-n", ns, "rbac-agentvisor-agent-driver", "-o",
+                    "jsonpath={.spec.template.spec.containers[0].env[0].valueFrom.fieldRef.fieldPath}");
+            assertEquals("spec.nodeName", ds.output().trim(), ds.output());
             String op = "system:serviceaccount:" + ns + ":rbac-agentvisor-operator";
             can(op, true, "list", "virtualmachines.agentvisor.io", "--all-namespaces");
             can(op, true, "patch", "virtualmachines.agentvisor.io", "-n", "default");
@@ -155,9 +159,11 @@ class ChartApiServerIT {
             can(drv, false, "get", "secrets", "-n", ns);
             can(drv, false, "get", "nodes");
         } finally {
-            server.kubectl("delete", "-f", file.toString(), "--wait=false", "--ignore-not-found");
+            Helm.uninstall("rbac").withNamespace(ns).withKubeConfig(server.kubeconfig()).call();
             server.kubectl("delete", "namespace", ns, "--wait=false");
         }
+        KubectlResult gone = server.kubectl("get", "clusterrole", "rbac-agentvisor-operator");
+        assertNotEquals(0, gone.exitCode(), "helm uninstall removes the cluster-scoped RBAC: " + gone.output());
     }
 
     private static void can(String user, boolean expected, String... args) {
