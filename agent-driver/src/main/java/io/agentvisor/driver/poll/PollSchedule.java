@@ -1,0 +1,113 @@
+package io.agentvisor.driver.poll;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * When each group is due, as plain state + pure rules (no threads, no clock of its own), so the rules can be
+ * tested exactly:
+ * <ul>
+ * <li>A healthy agent: each group runs at its interval after its last answer.</li>
+ * <li>A round that fails (timeout, agent error, not connected) stops there; the agent is then only probed, one
+ * command per probe: at the users interval until the agent counts as unresponsive (so it is reported within
+ * timeout × unresponsiveAfter plus one interval), then backing off by doubling up to {@link #MAX_PROBE_DELAY}.
+ * Nothing else is sent to an agent that does not answer.</li>
+ * <li>When a probe is answered, every group that failed or fell due meanwhile runs at once (fresh data after a
+ * recovery), as KubeVirt's poller re-reads everything when the agent connects.</li>
+ * </ul>
+ */
+public final class PollSchedule {
+    public static final Duration MAX_PROBE_DELAY = Duration.ofSeconds(60);
+
+    private final Map<PollGroup, Instant> nextDue = new EnumMap<>(PollGroup.class);
+    private final Map<PollGroup, Instant> lastOk = new EnumMap<>(PollGroup.class);
+    private Map<PollGroup, Duration> intervals;
+    private int unresponsiveAfter;
+    private int failedRounds;
+    private Instant nextProbe;
+
+    public PollSchedule(Map<PollGroup, Duration> intervals, int unresponsiveAfter, Instant now) {
+        this.intervals = new EnumMap<>(intervals);
+        this.unresponsiveAfter = unresponsiveAfter;
+        for (PollGroup g : PollGroup.values()) {
+            nextDue.put(g, now);
+        }
+    }
+
+    /** True when the agent is only being probed (the last round failed). */
+    public boolean probing() {
+        return failedRounds > 0;
+    }
+
+    public int failedRounds() {
+        return failedRounds;
+    }
+
+    /** Groups due now, in enum order; while probing: empty unless the probe is due (see {@link #probeDue}). */
+    public List<PollGroup> due(Instant now) {
+        List<PollGroup> due = new ArrayList<>();
+        if (probing()) {
+            return due;
+        }
+        for (PollGroup g : PollGroup.values()) {
+            if (!nextDue.get(g).isAfter(now)) {
+                due.add(g);
+            }
+        }
+        return due;
+    }
+
+    public boolean probeDue(Instant now) {
+        return probing() && !nextProbe.isAfter(now);
+    }
+
+    /** When something is next due. */
+    public Instant nextWake() {
+        if (probing()) {
+            return nextProbe;
+        }
+        return nextDue.values().stream().min(Instant::compareTo).orElseThrow();
+    }
+
+    public void groupDone(PollGroup g, Instant now) {
+        lastOk.put(g, now);
+        nextDue.put(g, now.plus(intervals.get(g)));
+    }
+
+    /** The agent answered (a probe or any command): leave probing; failed and overdue groups are due now. */
+    public void answered() {
+        failedRounds = 0;
+        nextProbe = null;
+    }
+
+    public void roundFailed(Instant now) {
+        failedRounds++;
+        nextProbe = now.plus(probeDelay(failedRounds, intervals.get(PollGroup.USERS), unresponsiveAfter));
+    }
+
+    static Duration probeDelay(int failedRounds, Duration usersInterval, int unresponsiveAfter) {
+        if (failedRounds < unresponsiveAfter) {
+            return usersInterval;
+        }
+        Duration cap = usersInterval.compareTo(MAX_PROBE_DELAY) > 0 ? usersInterval : MAX_PROBE_DELAY;
+        int shift = Math.min(failedRounds - unresponsiveAfter + 1, 20);
+        Duration d = usersInterval.multipliedBy(1L << shift);
+        return d.compareTo(cap) > 0 ? cap : d;
+    }
+
+    /** New intervals apply at once: a group whose new interval already elapsed since its last answer is due now. */
+    public void setIntervals(Map<PollGroup, Duration> newIntervals, int newUnresponsiveAfter) {
+        this.intervals = new EnumMap<>(newIntervals);
+        this.unresponsiveAfter = newUnresponsiveAfter;
+        for (PollGroup g : PollGroup.values()) {
+            Instant ok = lastOk.get(g);
+            if (ok != null) {
+                nextDue.put(g, ok.plus(intervals.get(g)));
+            }
+        }
+    }
+}

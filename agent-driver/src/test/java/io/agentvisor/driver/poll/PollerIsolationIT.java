@@ -1,0 +1,95 @@
+package io.agentvisor.driver.poll;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.agentvisor.agent.AgentRuntime;
+import io.agentvisor.testsupport.HostQemuGa;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real qemu-ga agents on the host, one poller each on ONE scheduler thread and one agent event loop: with one
+ * agent frozen (SIGSTOP), every other VM's cache keeps getting fresh answers, the frozen one turns unresponsive
+ * after unresponsiveAfter timeouts and recovers by itself after SIGCONT.
+ */
+class PollerIsolationIT {
+    @Test
+    void aFrozenAgentDelaysNoOtherVm() throws Exception {
+        int n = 5;
+        List<HostQemuGa> agents = new ArrayList<>();
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        Map<String, Integer> changes = new ConcurrentHashMap<>();
+        List<AgentPoller> pollers = new ArrayList<>();
+        // users every second (the probe cadence too), 1 s timeout, unresponsive after 2 timeouts
+        AgentSettings s = new AgentSettings(true, 1, Map.of(), Set.of(), Map.of("users", 1L), 2);
+        try (AgentRuntime runtime = AgentRuntime.create()) {
+            for (int i = 0; i < n; i++) {
+                HostQemuGa ga = HostQemuGa.start();
+                agents.add(ga);
+                String vm = "vm" + i;
+                AgentPoller p = new AgentPoller(vm, runtime.open(ga.socket()), s, scheduler, Clock.systemUTC(),
+                        AgentMetrics.NONE, v -> changes.merge(vm, 1, Integer::sum));
+                pollers.add(p);
+                p.start();
+            }
+            for (AgentPoller p : pollers) {
+                await(() -> p.view().responsive() && p.view().lastContact() != null, Duration.ofSeconds(30));
+                assertNotNull(p.view().osInfo(), "osInfo is read on the first round");
+                assertNotNull(p.view().hostname());
+                assertNotNull(p.view().version());
+                assertTrue(p.view().supportedCommands().contains("guest-get-users"));
+            }
+
+            agents.get(0).freeze();
+            await(() -> !pollers.get(0).view().responsive(), Duration.ofSeconds(30));
+            assertEquals("Timeout", pollers.get(0).view().errorReason());
+            assertNotNull(pollers.get(0).view().osInfo(), "last known good guest info is kept");
+            // while it stays frozen, each other agent answers again and again
+            Map<Integer, Instant> seen = new ConcurrentHashMap<>();
+            for (int i = 1; i < n; i++) {
+                seen.put(i, pollers.get(i).view().lastContact());
+            }
+            for (int round = 0; round < 3; round++) {
+                for (int i = 1; i < n; i++) {
+                    Instant before = seen.get(i);
+                    AgentPoller p = pollers.get(i);
+                    await(() -> p.view().lastContact().isAfter(before), Duration.ofSeconds(10));
+                    assertTrue(p.view().responsive());
+                    seen.put(i, p.view().lastContact());
+                }
+            }
+            assertFalse(pollers.get(0).view().responsive());
+
+            agents.get(0).thaw();
+            await(() -> pollers.get(0).view().responsive(), Duration.ofSeconds(90));
+            assertEquals(null, pollers.get(0).view().errorReason());
+        } finally {
+            pollers.forEach(AgentPoller::close);
+            scheduler.shutdownNow();
+            agents.forEach(HostQemuGa::close);
+        }
+    }
+
+    static void await(BooleanSupplier c, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + max);
+            }
+            Thread.sleep(50);
+        }
+    }
+}
