@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.Quantity;
 
 /**
@@ -65,8 +66,14 @@ public final class SpecValidation {
                 checkImage(d.getPath(), f + ".path", allowedImageDirs, errors);
             }
         }
-        if (spec.getGuestAgent() != null) {
-            GuestAgentSettings g = spec.getGuestAgent();
+        errors.addAll(validateGuestAgent(spec.getGuestAgent()));
+        return errors;
+    }
+
+    /** Problems with a VM's {@code spec.guestAgent} (none when it is null). */
+    public static List<String> validateGuestAgent(GuestAgentSettings g) {
+        List<String> errors = new ArrayList<>();
+        if (g != null) {
             validateAgentSettings("spec.guestAgent", g.getResponseTimeout(), g.getCommandTimeouts(),
                     g.getPollIntervals(), g.getBlockedCommands(), g.getUnresponsiveAfter(), errors);
         }
@@ -82,6 +89,28 @@ public final class SpecValidation {
         }
         if (spec.getSelector() == null) {
             errors.add("spec.selector: is required ({} selects every VirtualMachine of the namespace)");
+        } else if (spec.getSelector().getMatchExpressions() != null) {
+            List<LabelSelectorRequirement> expressions = spec.getSelector().getMatchExpressions();
+            for (int i = 0; i < expressions.size(); i++) {
+                LabelSelectorRequirement r = expressions.get(i);
+                String f = "spec.selector.matchExpressions[" + i + "]";
+                int values = r.getValues() == null ? 0 : r.getValues().size();
+                String op = String.valueOf(r.getOperator());
+                if (r.getKey() == null || r.getKey().isEmpty()) {
+                    errors.add(f + ".key: is required");
+                }
+                if (op.equals("In") || op.equals("NotIn")) {
+                    if (values == 0) {
+                        errors.add(f + ".values: must not be empty for operator " + op);
+                    }
+                } else if (op.equals("Exists") || op.equals("DoesNotExist")) {
+                    if (values != 0) {
+                        errors.add(f + ".values: must be empty for operator " + op);
+                    }
+                } else {
+                    errors.add(f + ".operator: \"" + op + "\" is not one of In, NotIn, Exists, DoesNotExist");
+                }
+            }
         }
         validateAgentSettings("spec", spec.getResponseTimeout(), spec.getCommandTimeouts(), spec.getPollIntervals(),
                 spec.getBlockedCommands(), spec.getUnresponsiveAfter(), errors);

@@ -1,0 +1,137 @@
+package io.agentvisor.operator;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import io.agentvisor.api.v1alpha1.Agentvisor;
+import io.agentvisor.api.v1alpha1.Condition;
+import io.agentvisor.api.v1alpha1.ConditionTypes;
+import io.agentvisor.api.v1alpha1.Conditions;
+import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
+import io.agentvisor.api.v1alpha1.GuestAgentPolicyStatus;
+import io.agentvisor.api.v1alpha1.SpecValidation;
+import io.agentvisor.api.v1alpha1.VirtualMachine;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+
+/**
+ * One reconciler per GuestAgentPolicy: counts the VMs it governs and flags priority ties ({@code Conflict}) and
+ * specs the schema could not reject ({@code Accepted}). Writes status only when it changed.
+ */
+@ControllerConfiguration(name = GuestAgentPolicyReconciler.NAME, fieldManager = Agentvisor.OPERATOR_FIELD_MANAGER)
+public class GuestAgentPolicyReconciler implements Reconciler<GuestAgentPolicy> {
+    public static final String NAME = "guestagentpolicy";
+    static final List<String> OWN_CONDITIONS = List.of(ConditionTypes.ACCEPTED, ConditionTypes.CONFLICT);
+    private static final int MAX_NAMES = 5;
+
+    private final Events events;
+    private final Clock clock = Clock.systemUTC();
+    private InformerEventSource<VirtualMachine, GuestAgentPolicy> vms;
+
+    public GuestAgentPolicyReconciler(Events events) {
+        this.events = events;
+    }
+
+    @Override
+    public List<EventSource<?, GuestAgentPolicy>> prepareEventSources(EventSourceContext<GuestAgentPolicy> context) {
+        // a VM created, deleted or relabelled may change the count and the ties of every policy of its namespace
+        vms = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(VirtualMachine.class, GuestAgentPolicy.class)
+                .withName("virtualmachines")
+                .withSecondaryToPrimaryMapper(vm -> context.getPrimaryCache()
+                        .list(vm.getMetadata().getNamespace()).map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+                .withOnUpdateFilter((a, b) -> !java.util.Objects.equals(a.getMetadata().getLabels(),
+                        b.getMetadata().getLabels()))
+                .build(), context);
+        return List.of(vms);
+    }
+
+    @Override
+    public UpdateControl<GuestAgentPolicy> reconcile(GuestAgentPolicy policy, Context<GuestAgentPolicy> context) {
+        Instant now = clock.instant();
+        String ns = policy.getMetadata().getNamespace();
+        String name = policy.getMetadata().getName();
+        List<GuestAgentPolicy> all = context.getPrimaryCache().list(ns).toList();
+        List<VirtualMachine> vmList = vms.list(ns, vm -> true).toList();
+        PolicyResolver.PolicyReport report = PolicyResolver.report(vmList, all).get(name);
+        if (report == null) {
+            report = new PolicyResolver.PolicyReport(List.of(), List.of(), List.of());
+        }
+        GuestAgentPolicyStatus current = policy.getStatus() == null ? new GuestAgentPolicyStatus()
+                : policy.getStatus();
+        Map<String, Condition> before = StatusDiff.byType(current.getConditions(), OWN_CONDITIONS);
+        Long generation = policy.getMetadata().getGeneration();
+
+        List<String> problems = SpecValidation.validatePolicy(policy.getSpec());
+        List<Condition> conditions = new ArrayList<>();
+        conditions.add(Conditions.of(ConditionTypes.ACCEPTED, problems.isEmpty(),
+                problems.isEmpty() ? ConditionTypes.REASON_VALID : ConditionTypes.REASON_INVALID_SPEC,
+                problems.isEmpty() ? "policy is valid"
+                        : "not applied to any VirtualMachine: " + String.join("; ", problems),
+                generation, before.get(ConditionTypes.ACCEPTED), now));
+        if (report.tiedWith().isEmpty()) {
+            conditions.add(Conditions.of(ConditionTypes.CONFLICT, false, ConditionTypes.REASON_NO_TIE,
+                    "no other matching policy has the same priority", generation,
+                    before.get(ConditionTypes.CONFLICT), now));
+        } else {
+            List<String> involved = new ArrayList<>(report.tiedWith());
+            involved.add(name);
+            String winner = involved.stream().sorted().findFirst().get();
+            conditions.add(Conditions.of(ConditionTypes.CONFLICT, true, ConditionTypes.REASON_PRIORITY_TIE,
+                    "priority " + PolicyResolver.priority(policy) + " ties with " + report.tiedWith() + " over "
+                            + names(report.tiedOver()) + "; broken by name: " + winner + " wins",
+                    generation, before.get(ConditionTypes.CONFLICT), now));
+        }
+
+        GuestAgentPolicyStatus desired = new GuestAgentPolicyStatus();
+        desired.setVirtualMachines(report.governed().size());
+        desired.setObservedGeneration(generation);
+        desired.setConditions(conditions);
+        GuestAgentPolicyStatus owned = new GuestAgentPolicyStatus();
+        owned.setVirtualMachines(current.getVirtualMachines());
+        owned.setObservedGeneration(current.getObservedGeneration());
+        owned.setConditions(List.copyOf(before.values()));
+        GuestAgentPolicyStatus sortedDesired = new GuestAgentPolicyStatus();
+        sortedDesired.setVirtualMachines(desired.getVirtualMachines());
+        sortedDesired.setObservedGeneration(generation);
+        sortedDesired.setConditions(List.copyOf(StatusDiff.byType(conditions, OWN_CONDITIONS).values()));
+        if (!StatusDiff.sameJson(owned, sortedDesired)) {
+            GuestAgentPolicy apply = new GuestAgentPolicy();
+            apply.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
+            apply.setStatus(desired);
+            context.resourceOperations().serverSideApplyPrimaryStatus(apply);
+        }
+
+        Map<String, Condition> after = StatusDiff.byType(conditions, OWN_CONDITIONS);
+        Condition conflict = after.get(ConditionTypes.CONFLICT);
+        if (Condition.TRUE.equals(conflict.getStatus())
+                && StatusDiff.transitioned(before.get(ConditionTypes.CONFLICT), conflict)) {
+            events.warning(policy, "PriorityTie", conflict.getMessage());
+        }
+        Condition accepted = after.get(ConditionTypes.ACCEPTED);
+        if (Condition.FALSE.equals(accepted.getStatus())
+                && StatusDiff.transitioned(before.get(ConditionTypes.ACCEPTED), accepted)) {
+            events.warning(policy, "InvalidSpec", accepted.getMessage());
+        }
+        return UpdateControl.noUpdate();
+    }
+
+    private static String names(List<String> vms) {
+        String shown = vms.stream().limit(MAX_NAMES).collect(Collectors.joining(", "));
+        return vms.size() + " VirtualMachine" + (vms.size() == 1 ? "" : "s") + " (" + shown
+                + (vms.size() > MAX_NAMES ? ", ..." : "") + ")";
+    }
+}
