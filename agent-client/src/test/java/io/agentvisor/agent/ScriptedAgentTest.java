@@ -197,8 +197,8 @@ class ScriptedAgentTest {
             }
         })) {
             GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(2));
-            assertEquals(new Success<Void>(null), agent.shutdown(ShutdownMode.POWERDOWN).join());
-            CommandError<?> e = assertInstanceOf(CommandError.class, agent.shutdown(ShutdownMode.HALT).join());
+            assertEquals(new Success<Void>(null), agent.shutdown(ShutdownMode.POWERDOWN).get(60, TimeUnit.SECONDS));
+            CommandError<?> e = assertInstanceOf(CommandError.class, agent.shutdown(ShutdownMode.HALT).get(60, TimeUnit.SECONDS));
             assertEquals("GenericError", e.errorClass());
             assertEquals(2, sa.connections(), "the agent's EOF closed the first connection");
         }
@@ -218,12 +218,12 @@ class ScriptedAgentTest {
             agent.callAndWait(GuestCommands.ping()); // synchronised: the next calls go straight to the command
             CompletableFuture<AgentOutcome<List<GuestFilesystem>>> slow = agent.fsInfo();
             agent.setResponseTimeout(ResponseTimeout.ofSeconds(1)); // live change: the next call uses it
-            AgentOutcome<Void> queued = agent.ping().join();
+            AgentOutcome<Void> queued = agent.ping().get(60, TimeUnit.SECONDS);
             NotResponding<?> nr = assertInstanceOf(NotResponding.class, queued);
             assertEquals(Phase.QUEUED, nr.phase());
             assertFalse(slow.isDone(), "the queued call gave up before the slow one finished");
             // the call in flight kept its own 30 s deadline and gets its reply
-            assertEquals(new Success<>(List.of()), slow.join());
+            assertEquals(new Success<>(List.of()), slow.get(60, TimeUnit.SECONDS));
         }
     }
 
@@ -239,9 +239,9 @@ class ScriptedAgentTest {
         })) {
             GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(1));
             agent.setCommandTimeout(GuestCommands.FS_INFO, ResponseTimeout.ofSeconds(20));
-            assertEquals(new Success<>(List.of()), agent.fsInfo().join());
+            assertEquals(new Success<>(List.of()), agent.fsInfo().get(60, TimeUnit.SECONDS));
             agent.setCommandTimeout(GuestCommands.FS_INFO, null);
-            assertEquals(Phase.COMMAND, assertInstanceOf(NotResponding.class, agent.fsInfo().join()).phase());
+            assertEquals(Phase.COMMAND, assertInstanceOf(NotResponding.class, agent.fsInfo().get(60, TimeUnit.SECONDS)).phase());
         }
     }
 
@@ -259,7 +259,7 @@ class ScriptedAgentTest {
             CompletableFuture<AgentOutcome<Void>> blocked = open(hung, ResponseTimeout.BLOCK).ping();
             GuestAgent other = open(healthy, ResponseTimeout.ofSeconds(5));
             for (int i = 0; i < 20; i++) {
-                assertEquals(new Success<Void>(null), other.ping().join());
+                assertEquals(new Success<Void>(null), other.ping().get(60, TimeUnit.SECONDS));
             }
             assertFalse(blocked.isDone(), "Block waits for as long as it takes");
             release.countDown();
@@ -281,7 +281,7 @@ class ScriptedAgentTest {
         try (ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> c.standard(cmd, req))) {
             GuestAgent agent = runtime.open(sa.socket(),
                     AgentOptions.defaults().withBlockedCommands(java.util.Set.of(GuestCommands.USERS)));
-            CommandError<?> e = assertInstanceOf(CommandError.class, agent.users().join());
+            CommandError<?> e = assertInstanceOf(CommandError.class, agent.users().get(60, TimeUnit.SECONDS));
             assertTrue(e.isBlocked(), e.message());
             assertEquals(List.of(), sa.received(), "nothing reached the agent");
         }
