@@ -109,7 +109,10 @@ class ChartApiServerIT {
 
     @Test
     void chartCrdsApplyOnTopOfTheInstalledOnes() {
-        KubectlResult r = server.kubectl("apply", "--server-side", "--dry-run=server", "-f", Chart.chartCrds().toString());
+        // what NOTES.txt tells users to run after `helm upgrade`; --force-conflicts because the installed CRDs are
+        // owned by another field manager (helm, or kubectl's client-side apply as here)
+        KubectlResult r = server.kubectl("apply", "--server-side", "--force-conflicts", "--dry-run=server", "-f",
+                Chart.chartCrds().toString());
         assertEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("customresourcedefinition.apiextensions.k8s.io/virtualmachines.agentvisor.io"),
                 r.output());
@@ -170,7 +173,9 @@ class ChartApiServerIT {
         List<String> cmd = new java.util.ArrayList<>(List.of("auth", "can-i", "--as", user));
         cmd.addAll(List.of(args));
         KubectlResult r = server.kubectl(cmd.toArray(String[]::new));
-        assertEquals(expected ? "yes" : "no", r.output().lines().findFirst().orElse("").trim(),
+        // the answer is the last line (kubectl may print warnings first)
+        List<String> lines = r.output().lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
+        assertEquals(expected ? "yes" : "no", lines.isEmpty() ? "" : lines.get(lines.size() - 1),
                 user + " " + String.join(" ", args) + ": " + r.output());
     }
 

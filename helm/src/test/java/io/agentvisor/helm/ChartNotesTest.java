@@ -21,7 +21,7 @@ class ChartNotesTest {
         String out = notes(Map.of());
         for (String expected : new String[] {"namespace vms", "kubectl apply -f examples/", "kubectl get vm -w",
                 "kubectl get gap", "responseTimeout=Default", "/var/lib/agentvisor-images", "kubectl -n vms get leases",
-                "kubectl apply --server-side -f crds/", "agentDriver.kvm.enabled=false", "updateStrategy OnDelete"}) {
+                "kubectl apply --server-side --force-conflicts -f crds/", "agentDriver.kvm.enabled=false", "updateStrategy OnDelete"}) {
             assertTrue(out.contains(expected), "NOTES lack '" + expected + "':\n" + out);
         }
     }
