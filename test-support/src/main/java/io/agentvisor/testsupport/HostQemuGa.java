@@ -29,7 +29,13 @@ public final class HostQemuGa implements AutoCloseable {
     /** Starts qemu-ga with optional extra arguments (e.g. {@code "-b", "guest-get-users"}) and waits until it syncs. */
     public static HostQemuGa start(String... extraArgs) {
         HostQemuGa ga = new HostQemuGa(Repo.shortTempDir("avga"), List.of(extraArgs));
-        ga.launch();
+        Leftovers.track(ga);
+        try {
+            ga.launch();
+        } catch (RuntimeException e) {
+            ga.close();
+            throw e;
+        }
         return ga;
     }
 
@@ -130,5 +136,6 @@ public final class HostQemuGa implements AutoCloseable {
             Signals.terminate(process, Duration.ofSeconds(2));
         }
         Repo.deleteRecursively(dir);
+        Leftovers.untrack(this);
     }
 }

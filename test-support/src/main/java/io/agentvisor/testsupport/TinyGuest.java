@@ -58,6 +58,7 @@ public final class TinyGuest implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         TinyGuest guest = new TinyGuest(dir, process);
+        Leftovers.track(guest);
         long deadline = System.nanoTime() + BOOT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -112,5 +113,6 @@ public final class TinyGuest implements AutoCloseable {
     public void close() {
         Signals.terminate(process, Duration.ofSeconds(5));
         Repo.deleteRecursively(dir);
+        Leftovers.untrack(this);
     }
 }
