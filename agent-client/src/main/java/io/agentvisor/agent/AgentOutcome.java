@@ -127,9 +127,9 @@ public sealed interface AgentOutcome<T>
         }
     }
 
-    /** "3 s", "0.5 s": whole seconds where possible, as users set them. */
+    /** "3 s", "0.5 s": whole seconds where possible, as users set them (rounded down: deadlines never fire early). */
     private static String seconds(Duration d) {
-        long tenths = Math.round(d.toNanos() / 100_000_000.0);
+        long tenths = d.toNanos() / 100_000_000L;
         return (tenths % 10 == 0 ? Long.toString(tenths / 10) : (tenths / 10) + "." + (tenths % 10)) + " s";
     }
 

@@ -51,6 +51,9 @@ public final class GuestAgent implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GuestAgent.class.getName());
     private static final int MAX_READS_PER_WAKEUP = 16; // 1 MiB, then let the other agents on the loop run
     private static final String SYNC_DELIMITED = "guest-sync-delimited";
+    private static final long CONNECT_RETRY_NANOS = 20_000_000;
+    /** connect()'s answer when the agent's listen backlog is full (compared by identity) */
+    private static final String BACKLOG_FULL = new String("backlog full");
 
     private final Path socket;
     private final EventLoop loop;
@@ -315,15 +318,24 @@ public final class GuestAgent implements AutoCloseable {
                 if (call.future.isDone()) {
                     continue; // cancelled by its caller
                 }
+                if (channel != null && channel.isConnected()) {
+                    read(); // notice an EOF or stray bytes that arrived while idle before reusing the stream
+                }
                 long queued = call.waited ? System.nanoTime() - call.submitted : 0;
                 call.commandLeft = call.commandWait < 0 ? -1 : Math.max(0, call.commandWait - queued);
                 String refused = connect();
-                if (refused != null) {
+                if (refused != null && refused != BACKLOG_FULL) {
                     fail(call, new NotConnected<>(call.name(), refused));
                     continue;
                 }
                 current = call;
-                if (synced) {
+                if (refused == BACKLOG_FULL) {
+                    // a frozen agent accepts nothing and its listen backlog fills up: that is not responding,
+                    // so keep knocking within the sync budget instead of failing as not connected
+                    phase = Phase.SYNC;
+                    arm(call.syncWait);
+                    retryConnectLater();
+                } else if (synced) {
                     startCommand();
                 } else {
                     startSync();
@@ -351,19 +363,46 @@ public final class GuestAgent implements AutoCloseable {
                 return null;
             } catch (IOException | RuntimeException e) {
                 closeQuietly(ch);
+                // EAGAIN from a non-blocking AF_UNIX connect means the backlog is full (the JDK gives no errno)
+                if (e instanceof IOException && String.valueOf(e.getMessage()).contains("temporarily unavailable")) {
+                    return BACKLOG_FULL;
+                }
                 return "cannot connect to " + socket + ": " + describe(e);
             }
         }
 
+        private void retryConnectLater() {
+            Call<?> call = current;
+            loop.schedule(System.nanoTime() + CONNECT_RETRY_NANOS, () -> {
+                if (current != call || phase != Phase.SYNC || channel != null) {
+                    return; // timed out or closed meanwhile
+                }
+                String refused = connect();
+                if (refused == null) {
+                    sendSync(); // the sync deadline armed at the first attempt still holds
+                } else if (refused == BACKLOG_FULL) {
+                    retryConnectLater();
+                } else {
+                    dropCurrent();
+                    fail(call, new NotConnected<>(call.name(), refused));
+                    pump();
+                }
+            });
+        }
+
         private void startSync() {
             phase = Phase.SYNC;
+            arm(current.syncWait);
+            sendSync();
+        }
+
+        private void sendSync() {
             syncId = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
             byte[] body = ("{\"execute\":\"" + SYNC_DELIMITED + "\",\"arguments\":{\"id\":" + syncId + "}}\n")
                     .getBytes(StandardCharsets.US_ASCII);
             // the leading 0xFF makes the agent drop any half request left by an abandoned call
             out = ByteBuffer.allocate(1 + body.length).put(ReplyFramer.DELIMITER).put(body).flip();
             framer.seekDelimiter();
-            arm(current.syncWait);
             flush();
         }
 

@@ -134,6 +134,25 @@ class RealAgentIT {
     }
 
     @Test
+    void aFrozenAgentWithAFullListenBacklogIsNotRespondingNotDisconnected() throws Exception {
+        try (HostQemuGa ga = qemuGa()) {
+            ga.freeze();
+            // every abandoned connection stays in the frozen agent's backlog until it is full (EAGAIN)
+            for (int i = 0; i < 5; i++) {
+                try (GuestAgent a = runtime.open(ga.socket(),
+                        AgentOptions.defaults().withResponseTimeout(ResponseTimeout.ofSeconds(1)))) {
+                    AgentOutcome<Void> o = a.callAndWait(GuestCommands.ping());
+                    assertInstanceOf(NotResponding.class, o, "attempt " + i + ": " + o.message());
+                }
+            }
+            ga.thaw();
+            try (GuestAgent a = runtime.open(ga.socket())) {
+                assertTrue(a.callAndWait(GuestCommands.ping()).isSuccess());
+            }
+        }
+    }
+
+    @Test
     void aCommandStuckAfterASuccessfulSyncTimesOutInTheCommandPhase() throws Exception {
         try (HostQemuGa ga = qemuGa()) {
             GuestAgent agent = runtime.open(ga.socket(), AgentOptions.defaults().withResponseTimeout(ResponseTimeout.ofSeconds(2)));

@@ -304,6 +304,11 @@ class ScriptedAgentTest {
         })) {
             GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(5));
             assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess());
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (agent.isConnected() && System.nanoTime() < until) {
+                Thread.sleep(10); // the idle connection notices the agent's EOF by itself
+            }
+            assertFalse(agent.isConnected());
             assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess());
             assertEquals(2, sa.connections());
         }
