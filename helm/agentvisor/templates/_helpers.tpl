@@ -25,11 +25,6 @@
 {{- printf "%s-agent-driver" (include "agentvisor.fullname" .) }}
 {{- end }}
 
-{{/* Name of the Lease the operator replicas elect a leader with. */}}
-{{- define "agentvisor.operator.leaseName" -}}
-{{- printf "%s-leader" (include "agentvisor.operator.fullname" .) }}
-{{- end }}
-
 {{- define "agentvisor.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 app.kubernetes.io/name: {{ include "agentvisor.name" . }}
@@ -74,8 +69,8 @@ prometheus.io/path: {{ .Values.metrics.path | quote }}
 
 {{/* Fails rendering with a clear message on values the schema cannot express. */}}
 {{- define "agentvisor.validate" -}}
-{{- if and (gt (int .Values.operator.replicas) 1) (not .Values.operator.leaderElection.enabled) }}
-{{- fail "operator.replicas > 1 needs operator.leaderElection.enabled=true (two active operators would fight over every VM)" }}
+{{- if le (int .Values.agentDriver.terminationGracePeriodSeconds) (add 10 (int .Values.agentDriver.stopGraceSeconds)) }}
+{{- fail "agentDriver.terminationGracePeriodSeconds must exceed agentDriver.stopGraceSeconds by more than 10 s (the pod must outlive the graceful VM stops)" }}
 {{- end }}
 {{- $seen := dict }}
 {{- range .Values.imageDirs }}

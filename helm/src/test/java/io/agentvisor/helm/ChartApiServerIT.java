@@ -40,8 +40,8 @@ class ChartApiServerIT {
     void everyValuesVariantIsAcceptedByServerSideDryRun() throws IOException {
         List<Map<String, Object>> variants = List.of(
                 Map.of(),
-                sets("agentDriver.kvm.enabled", false, "operator.leaderElection.enabled", false),
-                sets("agentDriver.kvm.devicePluginResource", "devices.kubevirt.io/kvm", "operator.replicas", 2,
+                sets("agentDriver.kvm.enabled", false, "operator.replicas", 0),
+                sets("agentDriver.kvm.devicePluginResource", "devices.kubevirt.io/kvm",
                         "agentDriver.updateStrategy.type", "RollingUpdate", "defaults.agent.responseTimeout", 10),
                 sets("metrics.enabled", false, "imageDirs[0].path", "/srv/images", "imageDirs[0].readOnly", true,
                         "imageDirs[1].path", "/data/disks", "agentDriver.memoryCapacity", "24Gi",
@@ -141,8 +141,8 @@ class ChartApiServerIT {
             can(op, false, "create", "virtualmachines.agentvisor.io", "-n", "default");
             can(op, true, "watch", "leases.coordination.k8s.io", "-n", ns);
             can(op, false, "watch", "leases.coordination.k8s.io", "-n", "default");
-            can(op, true, "update", "leases.coordination.k8s.io/rbac-agentvisor-operator-leader", "-n", ns);
             can(op, false, "update", "leases.coordination.k8s.io/node-a", "-n", ns);
+            can(op, false, "create", "leases.coordination.k8s.io", "-n", ns);
             can(op, true, "get", "customresourcedefinitions.apiextensions.k8s.io/virtualmachines.agentvisor.io");
             can(op, true, "create", "events", "-n", "default");
             can(op, false, "get", "secrets", "-n", ns);

@@ -65,14 +65,9 @@ class ChartTemplateTest {
                 "/events", Set.of("create", "patch"),
                 "apiextensions.k8s.io/customresourcedefinitions", Set.of("get", "list")),
                 grants(r.one(ClusterRole.class, OPERATOR).getRules()));
-        // leases only in the release namespace: read all (node Leases), renew only its own leader Lease
-        List<PolicyRule> lease = r.one(Role.class, OPERATOR).getRules();
-        assertEquals(Map.of("coordination.k8s.io/leases", Set.of("get", "list", "watch", "create", "update", "patch")),
-                grants(lease));
-        PolicyRule renew = lease.stream().filter(p -> p.getVerbs().contains("update")).findFirst().orElseThrow();
-        assertEquals(List.of("av-agentvisor-operator-leader"), renew.getResourceNames());
-        assertEquals("av-agentvisor-operator-leader", env(container(r.one(Deployment.class, OPERATOR)),
-                "AGENTVISOR_LEADER_ELECTION_LEASE_NAME").getValue());
+        // leases: only read, only in the release namespace (the drivers' node Leases)
+        assertEquals(Map.of("coordination.k8s.io/leases", Set.of("get", "list", "watch")),
+                grants(r.one(Role.class, OPERATOR).getRules()));
     }
 
     @Test
@@ -90,7 +85,7 @@ class ChartTemplateTest {
 
     @Test
     void noRoleUsesWildcardsOrTouchesSecretsPodsOrDeletes() {
-        for (Map<String, ?> values : List.of(Map.<String, Object>of(), sets("operator.leaderElection.enabled", false))) {
+        for (Map<String, ?> values : List.of(Map.<String, Object>of(), sets("agentDriver.kvm.enabled", false))) {
             Chart.Rendered r = Chart.render(values);
             List<PolicyRule> rules = new java.util.ArrayList<>();
             r.all(ClusterRole.class).forEach(c -> rules.addAll(c.getRules()));
@@ -136,10 +131,13 @@ class ChartTemplateTest {
         Container c = container(ds);
         assertEquals("spec.nodeName", env(c, "NODE_NAME").getValueFrom().getFieldRef().getFieldPath());
         assertEquals("metadata.namespace", env(c, "POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath());
-        assertEquals("metadata.namespace", env(c, "AGENTVISOR_LEASE_NAMESPACE").getValueFrom().getFieldRef().getFieldPath());
-        assertEquals("/var/lib/agentvisor", env(c, "AGENTVISOR_STATE_DIR").getValue());
-        assertEquals("/run/agentvisor", env(c, "AGENTVISOR_RUN_DIR").getValue());
-        assertEquals("/var/lib/agentvisor-images", env(c, "AGENTVISOR_ALLOWED_IMAGE_DIRS").getValue());
+        assertEquals("metadata.namespace", env(c, "AGENTVISOR_DRIVER_LEASE_NAMESPACE").getValueFrom().getFieldRef()
+                .getFieldPath());
+        assertEquals("/var/lib/agentvisor", env(c, "AGENTVISOR_DRIVER_STATE_DIR").getValue());
+        assertEquals("/run/agentvisor", env(c, "AGENTVISOR_DRIVER_RUN_DIR").getValue());
+        assertEquals("/var/lib/agentvisor-images", env(c, "AGENTVISOR_DRIVER_IMAGE_DIRS").getValue());
+        assertEquals("auto", env(c, "AGENTVISOR_DRIVER_ACCELERATOR").getValue());
+        assertEquals("30s", env(c, "AGENTVISOR_DRIVER_STOP_GRACE").getValue());
         assertEquals("true", env(c, "AGENTVISOR_STOP_VMS_ON_EXIT").getValue());
         assertFalse(pod.getHostPID());
         assertFalse(pod.getHostNetwork());
@@ -165,6 +163,7 @@ class ChartTemplateTest {
         assertFalse(c.getSecurityContext().getAllowPrivilegeEscalation());
         assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
         assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
+        assertEquals("tcg", env(c, "AGENTVISOR_DRIVER_ACCELERATOR").getValue(), "no /dev/kvm: do not probe for it");
     }
 
     @Test
@@ -185,9 +184,9 @@ class ChartTemplateTest {
                 "imageDirs[1].path", "/data/disks"));
         DaemonSet ds = r.one(DaemonSet.class, DRIVER);
         Container c = container(ds);
-        assertEquals("/srv/images,/data/disks", env(c, "AGENTVISOR_ALLOWED_IMAGE_DIRS").getValue());
+        assertEquals("/srv/images,/data/disks", env(c, "AGENTVISOR_DRIVER_IMAGE_DIRS").getValue());
         assertEquals("/srv/images,/data/disks",
-                env(container(r.one(Deployment.class, OPERATOR)), "AGENTVISOR_ALLOWED_IMAGE_DIRS").getValue());
+                env(container(r.one(Deployment.class, OPERATOR)), "AGENTVISOR_IMAGES_ALLOWED_DIRS").getValue());
         Map<String, Boolean> readOnly = c.getVolumeMounts().stream().filter(m -> m.getMountPath().startsWith("/srv")
                 || m.getMountPath().startsWith("/data")).collect(Collectors.toMap(VolumeMount::getMountPath,
                 m -> Boolean.TRUE.equals(m.getReadOnly())));
@@ -216,16 +215,18 @@ class ChartTemplateTest {
     }
 
     @Test
-    void leaderElectionOffMeansRecreateNoLeaseWritesAndASingleReplica() {
-        Chart.Rendered r = Chart.render(sets("operator.leaderElection.enabled", false));
+    void operatorsNeverOverlapAndDriversOutliveTheirGracefulStops() {
+        Chart.Rendered r = Chart.render();
         assertEquals("Recreate", r.one(Deployment.class, OPERATOR).getSpec().getStrategy().getType());
-        assertEquals(Map.of("coordination.k8s.io/leases", Set.of("get", "list", "watch")),
-                grants(r.one(Role.class, OPERATOR).getRules()));
-        assertEquals("false", env(container(r.one(Deployment.class, OPERATOR)), "AGENTVISOR_LEADER_ELECTION_ENABLED")
-                .getValue());
-        assertEquals("RollingUpdate", Chart.render().one(Deployment.class, OPERATOR).getSpec().getStrategy().getType());
-        assertRefused(sets("operator.leaderElection.enabled", false, "operator.replicas", 2), "leaderElection");
-        assertEquals(2, Chart.render(sets("operator.replicas", 2)).one(Deployment.class, OPERATOR).getSpec().getReplicas());
+        assertEquals(1, r.one(Deployment.class, OPERATOR).getSpec().getReplicas());
+        assertEquals(0, Chart.render(sets("operator.replicas", 0)).one(Deployment.class, OPERATOR).getSpec().getReplicas());
+        assertRefused(sets("operator.replicas", 2), "replicas");
+        assertEquals(120L, r.one(DaemonSet.class, DRIVER).getSpec().getTemplate().getSpec()
+                .getTerminationGracePeriodSeconds());
+        assertRefused(sets("agentDriver.stopGraceSeconds", 115), "terminationGracePeriodSeconds must exceed");
+        DaemonSet longer = Chart.render(sets("agentDriver.stopGraceSeconds", 115,
+                "agentDriver.terminationGracePeriodSeconds", 200)).one(DaemonSet.class, DRIVER);
+        assertEquals("115s", env(container(longer), "AGENTVISOR_DRIVER_STOP_GRACE").getValue());
     }
 
     @Test
@@ -239,7 +240,8 @@ class ChartTemplateTest {
         assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
         assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
         assertTrue(pod.getVolumes().stream().noneMatch(v -> v.getHostPath() != null), "operator has no host access");
-        assertEquals("metadata.namespace", env(c, "AGENTVISOR_LEASE_NAMESPACE").getValueFrom().getFieldRef().getFieldPath());
+        assertEquals("metadata.namespace", env(c, "AGENTVISOR_NAMESPACE").getValueFrom().getFieldRef().getFieldPath());
+        assertEquals("/var/lib/agentvisor-images", env(c, "AGENTVISOR_IMAGES_ALLOWED_DIRS").getValue());
     }
 
     @Test
@@ -251,7 +253,7 @@ class ChartTemplateTest {
         var driverPod = r.one(DaemonSet.class, DRIVER).getSpec().getTemplate().getSpec();
         assertEquals(Map.of("kubernetes.io/os", "linux", "kvm", "yes"), driverPod.getNodeSelector());
         assertEquals("agentvisor.io/vm-host", driverPod.getTolerations().get(0).getKey());
-        assertEquals("24Gi", env(driverPod.getContainers().get(0), "AGENTVISOR_NODE_MEMORY_CAPACITY").getValue());
+        assertEquals("24Gi", env(driverPod.getContainers().get(0), "AGENTVISOR_DRIVER_CAPACITY_MEMORY").getValue());
         assertEquals("registry.example/av/driver:0.1.0", driverPod.getContainers().get(0).getImage());
         var opPod = r.one(Deployment.class, OPERATOR).getSpec().getTemplate().getSpec();
         assertEquals(Map.of("kubernetes.io/os", "linux", "role", "control"), opPod.getNodeSelector());
@@ -272,9 +274,12 @@ class ChartTemplateTest {
             assertEquals("http-metrics", svc.getSpec().getPorts().get(0).getName());
         }
         var ann = r.one(DaemonSet.class, DRIVER).getSpec().getTemplate().getMetadata().getAnnotations();
-        assertEquals(Map.of("prometheus.io/scrape", "true", "prometheus.io/port", "8080", "prometheus.io/path", "/q/metrics"),
+        assertEquals(Map.of("prometheus.io/scrape", "true", "prometheus.io/port", "8080", "prometheus.io/path", "/metrics"),
                 ann);
-        assertEquals("8080", env(container(r.one(DaemonSet.class, DRIVER)), "QUARKUS_HTTP_PORT").getValue());
+        for (Container c : List.of(container(r.one(DaemonSet.class, DRIVER)), container(r.one(Deployment.class, OPERATOR)))) {
+            assertEquals("8080", env(c, "QUARKUS_HTTP_PORT").getValue());
+            assertEquals("/metrics", env(c, "QUARKUS_MICROMETER_EXPORT_PROMETHEUS_PATH").getValue());
+        }
         // the workload selectors select their own pod templates
         assertTrue(podLabels.get("operator").entrySet().containsAll(
                 r.one(Deployment.class, OPERATOR).getSpec().getSelector().getMatchLabels().entrySet()));
@@ -308,7 +313,7 @@ class ChartTemplateTest {
         assertEquals(2, selected.size(), "both metrics Services: " + match);
         List<Map<String, Object>> endpoints = (List<Map<String, Object>>) spec.get("endpoints");
         assertEquals("http-metrics", endpoints.get(0).get("port"));
-        assertEquals("/q/metrics", endpoints.get(0).get("path"));
+        assertEquals("/metrics", endpoints.get(0).get("path"));
         assertRefused(sets("metrics.serviceMonitor.enabled", true, "metrics.enabled", false), "metrics.enabled");
     }
 
