@@ -96,9 +96,12 @@ public final class AgentPoller implements AutoCloseable {
         });
     }
 
+    /** Responsiveness under a changed unresponsiveAfter: only a run of timeouts after a contact is re-judged. */
     private boolean responsiveAfterTimeouts(AgentView v) {
-        return v.errorReason() == null || (v.errorReason().equals("Timeout")
-                && v.lastContact() != null && v.consecutiveTimeouts() < settings.unresponsiveAfter());
+        if (!"Timeout".equals(v.errorReason())) {
+            return v.responsive();
+        }
+        return v.lastContact() != null && v.consecutiveTimeouts() < settings.unresponsiveAfter();
     }
 
     public AgentSettings settings() {
@@ -251,7 +254,7 @@ public final class AgentPoller implements AutoCloseable {
                     v.supportedCommands(), v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(),
                     v.interfaces()));
             if (recovered) {
-                LOG.infof("%s: guest agent is responsive", vm);
+                LOG.infof("%s: guest agent is responsive (%s answered: %s)", vm, name, o.message());
             }
             if (o instanceof AgentOutcome.Success<?>) {
                 step.onSuccess.accept(o);

@@ -1,0 +1,208 @@
+package io.agentvisor.driver.kube;
+
+import io.agentvisor.agent.GuestFilesystem;
+import io.agentvisor.agent.GuestNetworkInterface;
+import io.agentvisor.api.v1alpha1.AgentError;
+import io.agentvisor.api.v1alpha1.AgentState;
+import io.agentvisor.api.v1alpha1.AgentStatus;
+import io.agentvisor.api.v1alpha1.Condition;
+import io.agentvisor.api.v1alpha1.ConditionTypes;
+import io.agentvisor.api.v1alpha1.Conditions;
+import io.agentvisor.api.v1alpha1.GuestDisk;
+import io.agentvisor.api.v1alpha1.GuestInterface;
+import io.agentvisor.api.v1alpha1.GuestOsInfo;
+import io.agentvisor.api.v1alpha1.GuestStatus;
+import io.agentvisor.api.v1alpha1.GuestTimezone;
+import io.agentvisor.api.v1alpha1.GuestUser;
+import io.agentvisor.api.v1alpha1.QemuStatus;
+import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
+import io.agentvisor.driver.poll.AgentSettings;
+import io.agentvisor.driver.poll.AgentView;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The driver-owned part of a VM's status, as a pure function of what the runtime and the agent cache say, and of
+ * the status currently stored (for stable lastTransitionTime and lastContact). Deterministic: the same inputs give
+ * an equal object, so "nothing changed" means "no write". The only clock-driven field, lastContact, moves at
+ * most once per {@link #CONTACT_RESOLUTION}.
+ */
+public final class StatusBuilder {
+    public static final Duration CONTACT_RESOLUTION = Duration.ofMinutes(1);
+
+    private StatusBuilder() {
+    }
+
+    public static VirtualMachineStatus build(VmState s, AgentView a, AgentSettings settings, VirtualMachineStatus stored,
+            Long generation, Instant now) {
+        VirtualMachineStatus st = new VirtualMachineStatus();
+        st.setPhase(s.phase());
+        QemuStatus q = new QemuStatus();
+        q.setPid(s.running() ? s.pid() : null);
+        q.setAccelerator(s.accelerator());
+        st.setQemu(q.getPid() == null && q.getAccelerator() == null ? null : q);
+        List<Condition> old = stored == null ? null : stored.getConditions();
+        AgentStatus storedAgent = stored == null ? null : stored.getAgent();
+
+        boolean agentLive = s.running() && s.agentConfigured();
+        AgentStatus ag = new AgentStatus();
+        ag.setResponseTimeout(settings.responseTimeout());
+        ag.setConnected(agentLive && a.connected());
+        ag.setResponsive(agentLive && a.responsive());
+        ag.setState(!s.agentConfigured() ? AgentState.Disabled
+                : !agentLive || !a.connected() && !a.responsive() ? AgentState.Disconnected
+                : a.responsive() ? AgentState.Responsive : AgentState.Unresponsive);
+        ag.setVersion(a.version());
+        ag.setSupportedCommands(a.supportedCommands());
+        if (agentLive && a.errorReason() != null) {
+            AgentError e = new AgentError();
+            e.setReason(a.errorReason());
+            e.setMessage(a.errorMessage());
+            e.setTime(a.errorTime() == null ? null : rfc3339(a.errorTime()));
+            ag.setLastError(e);
+        }
+        ag.setLastContact(contact(a.lastContact(), storedAgent == null ? null : storedAgent.getLastContact()));
+        st.setAgent(ag);
+        st.setGuest(guest(a));
+
+        List<Condition> c = new ArrayList<>();
+        c.add(Conditions.of(ConditionTypes.RUNNING, s.running(), s.runningReason(), s.message(), generation,
+                Conditions.find(old, ConditionTypes.RUNNING), now));
+        String notReason;
+        String notMessage;
+        if (!s.agentConfigured()) {
+            notReason = ConditionTypes.REASON_NOT_CONFIGURED;
+            notMessage = "the VM has no guest agent channel (guestAgent.enabled is false)";
+        } else if (!s.running()) {
+            notReason = ConditionTypes.REASON_NOT_CONNECTED;
+            notMessage = "the VM is not running";
+        } else if (a.errorReason() != null) {
+            notReason = a.errorReason();
+            notMessage = a.errorMessage();
+        } else {
+            notReason = ConditionTypes.REASON_NOT_CONNECTED;
+            notMessage = "waiting for the guest agent to answer";
+        }
+        boolean connected = agentLive && a.connected();
+        c.add(Conditions.of(ConditionTypes.AGENT_CONNECTED, connected, connected ? "Connected"
+                : s.agentConfigured() && s.running() ? ConditionTypes.REASON_NOT_CONNECTED : notReason,
+                connected ? "the agent channel is open" : s.agentConfigured() && s.running()
+                        ? "the agent channel is not open" : notMessage, generation,
+                Conditions.find(old, ConditionTypes.AGENT_CONNECTED), now));
+        boolean responsive = agentLive && a.responsive();
+        c.add(Conditions.of(ConditionTypes.AGENT_RESPONSIVE, responsive, responsive ? "Responsive" : notReason,
+                responsive ? "the guest agent answers within " + timeoutText(settings.responseTimeout()) : notMessage,
+                generation, Conditions.find(old, ConditionTypes.AGENT_RESPONSIVE), now));
+        boolean ready = s.running() && (!s.agentConfigured() || responsive);
+        c.add(Conditions.of(ConditionTypes.READY, ready, ready ? "Ready" : !s.running() ? s.runningReason()
+                : "AgentNotResponsive", ready ? "running" + (s.agentConfigured() ? " with a responsive guest agent" : "")
+                : !s.running() ? s.message() : notMessage, generation, Conditions.find(old, ConditionTypes.READY), now));
+        st.setConditions(c);
+        return st;
+    }
+
+    static String timeoutText(int t) {
+        return switch (t) {
+            case -2 -> "its timeout (Block)";
+            case -1 -> "5 s (Default)";
+            case 0 -> "no wait (NoWait)";
+            default -> t + " s";
+        };
+    }
+
+    /** Keeps the stored stamp unless the new contact is at least a minute newer: a freshness hint, not a per-poll write. */
+    static String contact(Instant latest, String stored) {
+        if (latest == null) {
+            return stored;
+        }
+        if (stored != null) {
+            try {
+                Instant s = Instant.parse(stored);
+                if (Duration.between(s, latest).compareTo(CONTACT_RESOLUTION) < 0) {
+                    return stored;
+                }
+            } catch (RuntimeException ignored) {
+                // unparsable: replace it
+            }
+        }
+        return rfc3339(latest);
+    }
+
+    static String rfc3339(Instant t) {
+        return t.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    static GuestStatus guest(AgentView a) {
+        GuestStatus g = new GuestStatus();
+        if (a.osInfo() != null) {
+            var o = a.osInfo();
+            GuestOsInfo os = new GuestOsInfo();
+            os.setId(o.id());
+            os.setName(o.name());
+            os.setPrettyName(o.prettyName());
+            os.setVersion(o.version());
+            os.setVersionId(o.versionId());
+            os.setKernelRelease(o.kernelRelease());
+            os.setKernelVersion(o.kernelVersion());
+            os.setMachine(o.machine());
+            g.setOsInfo(os);
+        }
+        g.setHostname(a.hostname());
+        if (a.timezone() != null) {
+            GuestTimezone tz = new GuestTimezone();
+            tz.setName(a.timezone().zone());
+            tz.setOffset(a.timezone().offsetSeconds());
+            g.setTimezone(tz);
+        }
+        if (a.users() != null) {
+            g.setUsers(a.users().stream().map(u -> {
+                GuestUser x = new GuestUser();
+                x.setUserName(u.user());
+                x.setDomain(u.domain());
+                x.setLoginTime(u.loginTime() == null ? null : u.loginTime().toEpochMilli() / 1000.0);
+                return x;
+            }).toList());
+        }
+        if (a.filesystems() != null) {
+            g.setFilesystems(a.filesystems().stream().map(StatusBuilder::filesystem).toList());
+        }
+        if (a.interfaces() != null) {
+            g.setInterfaces(a.interfaces().stream().map(StatusBuilder::iface).toList());
+        }
+        boolean empty = g.getOsInfo() == null && g.getHostname() == null && g.getTimezone() == null
+                && g.getUsers() == null && g.getFilesystems() == null && g.getInterfaces() == null;
+        return empty ? null : g;
+    }
+
+    private static io.agentvisor.api.v1alpha1.GuestFilesystem filesystem(GuestFilesystem f) {
+        var x = new io.agentvisor.api.v1alpha1.GuestFilesystem();
+        x.setName(f.name());
+        x.setMountPoint(f.mountPoint());
+        x.setType(f.type());
+        x.setUsedBytes(f.usedBytes());
+        x.setTotalBytes(f.totalBytes());
+        if (f.disks() != null && !f.disks().isEmpty()) {
+            x.setDisks(f.disks().stream().map(d -> {
+                GuestDisk gd = new GuestDisk();
+                gd.setDev(d.device());
+                gd.setSerial(d.serial());
+                gd.setBusType(d.busType());
+                return gd;
+            }).toList());
+        }
+        return x;
+    }
+
+    private static GuestInterface iface(GuestNetworkInterface i) {
+        GuestInterface x = new GuestInterface();
+        x.setName(i.name());
+        x.setMac(i.hardwareAddress());
+        if (i.ipAddresses() != null && !i.ipAddresses().isEmpty()) {
+            x.setIpAddresses(i.ipAddresses().stream().map(ip -> ip.address() + "/" + ip.prefix()).toList());
+        }
+        return x;
+    }
+}
