@@ -143,7 +143,7 @@ class ChartApiServerIT {
             can(op, false, "watch", "leases.coordination.k8s.io", "-n", "default");
             can(op, false, "update", "leases.coordination.k8s.io/node-a", "-n", ns);
             can(op, false, "create", "leases.coordination.k8s.io", "-n", ns);
-            can(op, true, "get", "customresourcedefinitions.apiextensions.k8s.io/virtualmachines.agentvisor.io");
+            can(op, false, "get", "customresourcedefinitions.apiextensions.k8s.io");
             can(op, true, "create", "events", "-n", "default");
             can(op, false, "get", "secrets", "-n", ns);
             can(op, false, "create", "pods", "-n", ns);
