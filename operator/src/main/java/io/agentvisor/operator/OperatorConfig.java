@@ -22,6 +22,12 @@ public interface OperatorConfig {
 
     Placement placement();
 
+    /**
+     * {@code agentvisor.root}: the repository root that the build hands to every test JVM (not used by the operator;
+     * declared so that strict config validation accepts it).
+     */
+    Optional<String> root();
+
     /** How long the start-up check waits for the API before giving up. */
     @WithDefault("5s")
     Duration startupTimeout();
