@@ -130,8 +130,16 @@ public final class GuestAgent implements AutoCloseable {
         return submit(command, false);
     }
 
-    /** Sends a command and waits for its outcome (no extra thread hop: for CLIs and simple callers). */
+    /**
+     * Sends a command and waits for its outcome (completed straight from the loop: for CLIs and simple callers).
+     *
+     * @throws IllegalStateException on the event loop's own thread (e.g. in a callback run inline), which
+     *                               would wait for itself
+     */
     public <T> AgentOutcome<T> callAndWait(AgentCommand<T> command) {
+        if (loop.inLoop()) {
+            throw new IllegalStateException("callAndWait on the agent event loop thread would deadlock; use call()");
+        }
         return AgentOutcome.await(submit(command, true));
     }
 
