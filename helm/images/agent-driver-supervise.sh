@@ -3,7 +3,7 @@
 # The VMs' QEMU processes are children of the JVM in this container: if the JVM crashes (even kill -9), they keep
 # running (tini, PID 1, reaps them), and the restarted JVM adopts them from what it recorded in the state
 # directory. Only SIGTERM (the pod is being deleted) stops the loop: it is passed to the JVM, which shuts the VMs
-# down gracefully (AGENTVISOR_STOP_VMS_ON_EXIT=true) before exiting, within terminationGracePeriodSeconds.
+# down gracefully (AGENTVISOR_DRIVER_STOP_VMS_ON_EXIT=true) before exiting, within terminationGracePeriodSeconds.
 set -u
 stopping=0
 child=0

@@ -20,7 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
-/** Wires the driver into Quarkus: start on startup, Lease upkeep, metrics; on shutdown VMs keep running. */
+/** Wires the driver into Quarkus: start on startup, Lease upkeep, metrics; on shutdown VMs keep running unless stop-vms-on-exit. */
 @ApplicationScoped
 public class DriverApp {
     private static final Logger LOG = Logger.getLogger(DriverApp.class);
@@ -67,7 +67,12 @@ public class DriverApp {
             leaseTimer.shutdownNow();
         }
         if (driver != null) {
-            driver.close();
+            if (settings.stopVmsOnExit()) {
+                driver.stopVmsAndClose(settings.stopGrace().plus(
+                        io.agentvisor.driver.lifecycle.StopPlan.KILL_AFTER_QUIT).plusSeconds(5));
+            } else {
+                driver.close();
+            }
         }
     }
 

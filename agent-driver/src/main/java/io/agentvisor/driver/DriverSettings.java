@@ -42,6 +42,13 @@ public interface DriverSettings {
     @WithDefault("30s")
     Duration stopGrace();
 
+    /**
+     * Stop every VM gracefully when the driver exits (env AGENTVISOR_DRIVER_STOP_VMS_ON_EXIT). Off by default: a
+     * driver restart must never stop a VM. On for `make run` and for pods whose QEMUs live in the driver's pod.
+     */
+    @WithDefault("false")
+    boolean stopVmsOnExit();
+
     @WithDefault("10s")
     Duration restartBackoffInitial();
 

@@ -137,7 +137,7 @@ class ChartTemplateTest {
         assertEquals("/var/lib/agentvisor-images", env(c, "AGENTVISOR_DRIVER_IMAGE_DIRS").getValue());
         assertEquals("auto", env(c, "AGENTVISOR_DRIVER_ACCELERATOR").getValue());
         assertEquals("30s", env(c, "AGENTVISOR_DRIVER_STOP_GRACE").getValue());
-        assertEquals("true", env(c, "AGENTVISOR_STOP_VMS_ON_EXIT").getValue());
+        assertEquals("true", env(c, "AGENTVISOR_DRIVER_STOP_VMS_ON_EXIT").getValue());
         assertFalse(pod.getHostPID());
         assertFalse(pod.getHostNetwork());
         assertEquals("OnDelete", ds.getSpec().getUpdateStrategy().getType());

@@ -15,6 +15,7 @@ import io.agentvisor.driver.qemu.VmPaths;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.time.Duration;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -204,6 +205,26 @@ public final class NodeDriver implements AutoCloseable {
 
     ScheduledExecutorService timers() {
         return timers;
+    }
+
+    /**
+     * Stops every running VM gracefully (agent shutdown, ACPI, quit, kill: the same plan as any stop), waiting at
+     * most {@code limit}, then closes. For drivers whose VMs must not outlive them.
+     */
+    public void stopVmsAndClose(Duration limit) {
+        var stops = runtimes.values().stream().filter(VmRuntime::running).map(VmRuntime::stopForDriverExit)
+                .toArray(java.util.concurrent.CompletableFuture[]::new);
+        if (stops.length > 0) {
+            LOG.infof("stopping %d VM(s) before exiting (stop-vms-on-exit)", stops.length);
+            try {
+                java.util.concurrent.CompletableFuture.allOf(stops).get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                LOG.warnf("not every VM stopped within %d s", limit.toSeconds());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        close();
     }
 
     /** Stops watching and polling; every QEMU keeps running for the next driver to adopt. */

@@ -70,6 +70,8 @@ final class VmRuntime {
     private JsonNode lastSent;
     private ScheduledFuture<?> wake;
     private boolean forgotten;
+    /** Set when the driver exits with stop-vms-on-exit: stop QEMU gracefully, keep state, complete when gone. */
+    private java.util.concurrent.CompletableFuture<Void> exitStop;
 
     private static final class Stop {
         final Instant started;
@@ -168,6 +170,20 @@ final class VmRuntime {
 
     private boolean movedAway;
 
+    /**
+     * The driver is exiting and was told to take its VMs down with it (a local `make run`, or a pod whose QEMUs
+     * die with it): graceful stop as for a Halted VM, but the VM's state and finalizer stay, so the next driver
+     * starts it again as its runStrategy says. Completes once QEMU is gone.
+     */
+    java.util.concurrent.CompletableFuture<Void> stopForDriverExit() {
+        var done = new java.util.concurrent.CompletableFuture<Void>();
+        actor.execute(() -> {
+            exitStop = done;
+            reconcile();
+        });
+        return done;
+    }
+
     // ---- the reconcile ----
 
     private void reconcile() {
@@ -185,6 +201,15 @@ final class VmRuntime {
     private void reconcileOnce() {
         checkExit();
         Instant now = clock.instant();
+        if (exitStop != null) {
+            if (running()) {
+                stepStop(now, "the driver is shutting down (stop-vms-on-exit)");
+            } else {
+                publish();
+                exitStop.complete(null);
+            }
+            return;
+        }
         if (vm == null && !gone) {
             // adopted before the API told us about the VM: keep it as it is
             scheduleWake(WATCH);
