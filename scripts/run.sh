@@ -85,14 +85,20 @@ shutdown() {
 trap shutdown INT TERM
 rm -f "$STATE/stopping"
 
+SYSTEM_NS=agentvisor-system
+kubectl get namespace "$SYSTEM_NS" >/dev/null 2>&1 || kubectl create namespace "$SYSTEM_NS" >/dev/null
+
 step "Operator (log: .agentvisor/logs/operator.log)"
-supervise operator java -Dquarkus.http.port="$OPERATOR_PORT" -jar "$OPERATOR_JAR" &
+supervise operator java -Dquarkus.http.port="$OPERATOR_PORT" -Dagentvisor.namespace="$SYSTEM_NS" \
+  -Dagentvisor.images.allowed-dirs="$GUEST_DIR,/var/lib/agentvisor/images" -jar "$OPERATOR_JAR" &
 
 step "Agent-driver for node '$NODE' (state: .agentvisor/nodes/$NODE, sockets: $RUN_DIR; log: .agentvisor/logs/agent-driver.log)"
 mkdir -p "$STATE/nodes/$NODE"
-supervise agent-driver env NODE_NAME="$NODE" AGENTVISOR_STATE_DIR="$STATE/nodes/$NODE" AGENTVISOR_RUN_DIR="$RUN_DIR" \
-  AGENTVISOR_STOP_VMS_ON_EXIT=true \
-  java -Dquarkus.http.port="$DRIVER_PORT" -jar "$DRIVER_JAR" &
+supervise agent-driver env NODE_NAME="$NODE" AGENTVISOR_DRIVER_STATE_DIR="$STATE/nodes/$NODE" \
+  AGENTVISOR_DRIVER_RUN_DIR="$RUN_DIR" AGENTVISOR_DRIVER_IMAGE_DIRS="$GUEST_DIR,/var/lib/agentvisor/images" \
+  AGENTVISOR_DRIVER_LEASE_NAMESPACE="$SYSTEM_NS" AGENTVISOR_DRIVER_HTTP_PORT="$DRIVER_PORT" \
+  AGENTVISOR_DRIVER_STOP_VMS_ON_EXIT=true \
+  java -jar "$DRIVER_JAR" &
 
 step "Examples (kubectl apply -f examples/)"
 kubectl apply -f "$ROOT/examples/" || note "applying the examples failed (see above)"
