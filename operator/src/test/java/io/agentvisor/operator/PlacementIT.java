@@ -112,7 +112,16 @@ class PlacementIT {
             v.getSpec().setRunStrategy(RunStrategy.Always);
             return v;
         });
-        awaitVm(ns, "off", v -> (run + "-n").equals(nodeName(v)));
+        awaitVm(ns, "off", v -> (run + "-n").equals(nodeName(v)) && (run + "-n").equals(nodeLabel(v)));
+
+        // halted again, and no driver holds it (no finalizer, no phase): the node's memory is given back
+        client().resources(VirtualMachine.class).inNamespace(ns).withName("off").edit(v -> {
+            v.getSpec().setRunStrategy(RunStrategy.Halted);
+            return v;
+        });
+        VirtualMachine released = awaitVm(ns, "off", v -> nodeName(v) == null && nodeLabel(v) == null);
+        assertTrue(conditionIs(released, ConditionTypes.SCHEDULED, "False", ConditionTypes.REASON_NOT_REQUESTED));
+        assertEquals(null, Conditions.find(released.getStatus().getConditions(), ConditionTypes.NODE_LOST));
     }
 
     private static VirtualMachine pinned(VirtualMachine vm, Map<String, String> selector) {
