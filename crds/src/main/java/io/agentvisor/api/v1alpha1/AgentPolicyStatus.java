@@ -9,7 +9,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /**
  * {@code status.agentPolicy}: the effective guest agent settings of a VM, resolved by the operator field by field
  * (VM spec.guestAgent, else the winning GuestAgentPolicy, else the product default) and applied by the driver.
- * Every field is always present, so the driver never needs its own defaults.
+ * Every setting is always present (so the driver needs no defaults of its own); {@code policy} and
+ * {@code overrides} only when they apply.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class AgentPolicyStatus {
