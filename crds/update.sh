@@ -4,8 +4,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-./mvnw -B -q -pl crds package -DskipTests
+./mvnw -B -q -pl crds process-test-classes
 for crd in virtualmachines.agentvisor.io guestagentpolicies.agentvisor.io; do
-  cp "crds/target/classes/META-INF/fabric8/$crd-v1.yml" "crds/$crd.yaml"
+  cp "crds/target/crds/$crd.yaml" "crds/$crd.yaml"
 done
 echo "crds/*.yaml refreshed from the API types"

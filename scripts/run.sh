@@ -90,15 +90,23 @@ kubectl get namespace "$SYSTEM_NS" >/dev/null 2>&1 || kubectl create namespace "
 
 step "Operator (log: .agentvisor/logs/operator.log)"
 supervise operator java -Dquarkus.http.port="$OPERATOR_PORT" -Dagentvisor.namespace="$SYSTEM_NS" \
-  -Dagentvisor.images.allowed-dirs="$GUEST_DIR,/var/lib/agentvisor/images" -jar "$OPERATOR_JAR" &
+  -Dagentvisor.images.allowed-dirs=/var/lib/agentvisor/images -jar "$OPERATOR_JAR" &
 
 step "Agent-driver for node '$NODE' (state: .agentvisor/nodes/$NODE, sockets: $RUN_DIR; log: .agentvisor/logs/agent-driver.log)"
 mkdir -p "$STATE/nodes/$NODE"
 supervise agent-driver env NODE_NAME="$NODE" AGENTVISOR_DRIVER_STATE_DIR="$STATE/nodes/$NODE" \
-  AGENTVISOR_DRIVER_RUN_DIR="$RUN_DIR" AGENTVISOR_DRIVER_IMAGE_DIRS="$GUEST_DIR,/var/lib/agentvisor/images" \
+  AGENTVISOR_DRIVER_RUN_DIR="$RUN_DIR" AGENTVISOR_DRIVER_IMAGE_DIRS=/var/lib/agentvisor/images \
   AGENTVISOR_DRIVER_LEASE_NAMESPACE="$SYSTEM_NS" AGENTVISOR_DRIVER_HTTP_PORT="$DRIVER_PORT" \
   AGENTVISOR_DRIVER_STOP_VMS_ON_EXIT=true \
   java -jar "$DRIVER_JAR" &
+
+step "Installing the tiny guest where the example VM expects it (/var/lib/agentvisor/images/tiny-guest)"
+IMAGES=/var/lib/agentvisor/images
+for f in vmlinuz initramfs.cpio.gz; do
+  cmp -s "$GUEST_DIR/$f" "$IMAGES/tiny-guest/$f" 2>/dev/null || \
+    { [ "$(id -u)" = 0 ] && install -D -m 0644 "$GUEST_DIR/$f" "$IMAGES/tiny-guest/$f" || \
+      sudo install -D -m 0644 "$GUEST_DIR/$f" "$IMAGES/tiny-guest/$f"; }
+done
 
 step "Examples (kubectl apply -f examples/)"
 kubectl apply -f "$ROOT/examples/" || note "applying the examples failed (see above)"
