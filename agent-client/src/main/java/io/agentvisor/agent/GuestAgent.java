@@ -326,9 +326,6 @@ public final class GuestAgent implements AutoCloseable {
                 if (call.future.isDone()) {
                     continue; // cancelled by its caller
                 }
-                if (channel != null && channel.isConnected()) {
-                    read(); // notice an EOF or stray bytes that arrived while idle before reusing the stream
-                }
                 long queued = call.waited ? System.nanoTime() - call.submitted : 0;
                 call.commandLeft = call.commandWait < 0 ? -1 : Math.max(0, call.commandWait - queued);
                 String refused = connect();
@@ -538,6 +535,9 @@ public final class GuestAgent implements AutoCloseable {
                 }
                 buf.flip();
                 process(buf);
+                if (n < buf.capacity()) {
+                    return; // a short read drained the socket: spare the syscall that would say EAGAIN
+                }
             }
         }
 
