@@ -3,6 +3,7 @@ package io.agentvisor.agent;
 import io.agentvisor.agent.AgentOutcome.CommandError;
 import io.agentvisor.agent.AgentOutcome.Success;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,7 @@ public record GuestInfo(GuestAgentInfo agent, GuestOsInfo os, String hostName, G
                         List<GuestNetworkInterface> interfaces, Instant time, Map<String, String> unavailable) {
 
     public GuestInfo {
-        unavailable = Map.copyOf(unavailable);
+        unavailable = Collections.unmodifiableMap(new LinkedHashMap<>(unavailable)); // keeps the asking order
     }
 
     /**
