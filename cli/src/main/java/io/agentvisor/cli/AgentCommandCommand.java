@@ -31,6 +31,9 @@ final class AgentCommandCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (agent.socket == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--socket=PATH'");
+        }
         AgentCommand<JsonNode> command;
         try {
             command = GuestCommands.raw(json);

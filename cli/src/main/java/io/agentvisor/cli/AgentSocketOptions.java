@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /** The options of the local socket verbs: which agent, and its response timeout. */
 final class AgentSocketOptions {
-    @Option(names = "--socket", required = true, paramLabel = "PATH",
+    @Option(names = "--socket", paramLabel = "PATH",
             description = "the guest agent's unix socket (host side of org.qemu.guest_agent.0)")
     Path socket;
 

@@ -17,6 +17,9 @@ public final class ExitCode {
     /** agent error or not connected: no socket, EOF, oversize or garbled reply */
     public static final int AGENT_ERROR = 4;
 
+    /** cluster verbs: the Kubernetes API failed, or the named object does not exist */
+    public static final int CLUSTER_ERROR = 5;
+
     public static int of(AgentOutcome<?> outcome) {
         if (outcome instanceof AgentOutcome.Success<?>) {
             return OK;

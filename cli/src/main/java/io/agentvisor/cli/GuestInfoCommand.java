@@ -28,7 +28,10 @@ import picocli.CommandLine.Option;
 @Command(name = "guestinfo", mixinStandardHelpOptions = true,
         description = {"Print everything a guest agent can tell: agent version and commands, OS, host name, "
                 + "time zone, users, filesystems, interfaces, clock.",
-            "Parts the agent does not offer (unknown or disabled) are left out and listed under 'unavailable'."})
+            "With --socket, asks the agent on that socket (JSON by default). Parts the agent does not offer "
+                    + "(unknown or disabled) are left out and listed under 'unavailable'.",
+            "With a VM name, prints what the VM's node last reported in the cluster (virsh's key : value shape by "
+                    + "default), with how old it is."})
 final class GuestInfoCommand implements Callable<Integer> {
     enum Format { json, table }
 
@@ -44,12 +47,32 @@ final class GuestInfoCommand implements Callable<Integer> {
     @Mixin
     AgentSocketOptions agent;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "json", paramLabel = "FORMAT",
-            description = "json (default) or table")
+    @Mixin
+    ClusterOptions cluster;
+
+    @CommandLine.Parameters(index = "0", arity = "0..1", paramLabel = "VM",
+            description = "a VirtualMachine in the cluster (instead of --socket)")
+    String vmName;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT",
+            description = "json or table; default json with --socket, table for a VM")
     Format format;
 
     @Override
     public Integer call() throws JsonProcessingException {
+        if ((vmName == null) == (agent.socket == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give either --socket PATH or a VM name");
+        }
+        if (vmName != null) {
+            try (io.fabric8.kubernetes.client.KubernetesClient client = cluster.client()) {
+                ClusterGuestInfo.print(spec.commandLine().getOut(), ClusterOptions.vm(client, vmName),
+                        format == Format.json, Instant.now());
+            }
+            return ExitCode.OK;
+        }
+        if (format == null) {
+            format = Format.json;
+        }
         AgentOutcome<GuestInfo> outcome;
         try (AgentRuntime runtime = AgentRuntime.create(1, Runnable::run)) {
             outcome = AgentOutcome.await(runtime.open(agent.socket, agent.agentOptions()).guestInfo());

@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             AgentCommandCommand.class,
             GuestInfoCommand.class,
+            GuestAgentTimeoutCommand.class,
+            StatusCommand.class,
             CommandLine.HelpCommand.class,
         },
         exitCodeListHeading = "%nExit codes:%n",
@@ -22,6 +24,7 @@ import picocli.CommandLine.Command;
             "2:usage error (bad flag or value, invalid JSON)",
             "3:the guest agent is not responding (timeout)",
             "4:guest agent error or not connected (no socket, EOF, oversize reply)",
+            "5:cluster verbs: the Kubernetes API failed or the object does not exist",
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -47,6 +50,12 @@ public final class Main implements Runnable {
         });
         // a bug must still be one line, never a stack trace
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            if (ex instanceof ClusterOptions.ClusterException
+                    || ex instanceof io.fabric8.kubernetes.client.KubernetesClientException) {
+                c.getErr().println("agentvisor: " + clusterMessage(ex));
+                c.getErr().flush();
+                return ExitCode.CLUSTER_ERROR;
+            }
             c.getErr().println("agentvisor: internal error: " + ex);
             c.getErr().flush();
             return ExitCode.AGENT_ERROR;
@@ -55,6 +64,20 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The first line of what the API said, without fabric8's request dump. */
+    private static String clusterMessage(Exception ex) {
+        if (ex instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getStatus() != null
+                && k.getStatus().getMessage() != null) {
+            return k.getStatus().getMessage();
+        }
+        Throwable root = ex;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = ex.getMessage() == null ? ex.toString() : ex.getMessage().lines().findFirst().orElse("");
+        return root != ex && root.getMessage() != null ? m + " (" + root.getMessage() + ")" : m;
     }
 
     @Override
