@@ -37,15 +37,18 @@ public class GuestAgentPolicyReconciler implements Reconciler<GuestAgentPolicy> 
     private static final int MAX_NAMES = 5;
 
     private final Events events;
+    private final OperatorMetrics metrics;
     private final Clock clock = Clock.systemUTC();
     private InformerEventSource<VirtualMachine, GuestAgentPolicy> vms;
 
-    public GuestAgentPolicyReconciler(Events events) {
+    public GuestAgentPolicyReconciler(Events events, OperatorMetrics metrics) {
         this.events = events;
+        this.metrics = metrics;
     }
 
     @Override
     public List<EventSource<?, GuestAgentPolicy>> prepareEventSources(EventSourceContext<GuestAgentPolicy> context) {
+        metrics.observePolicies(() -> context.getPrimaryCache().list());
         // a VM created, deleted or relabelled may change the count and the ties of every policy of its namespace
         vms = new InformerEventSource<>(InformerEventSourceConfiguration
                 .from(VirtualMachine.class, GuestAgentPolicy.class)
@@ -113,6 +116,7 @@ public class GuestAgentPolicyReconciler implements Reconciler<GuestAgentPolicy> 
             apply.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
             apply.setStatus(desired);
             context.resourceOperations().serverSideApplyPrimaryStatus(apply);
+            metrics.policyStatusWritten();
         }
 
         Map<String, Condition> after = StatusDiff.byType(conditions, OWN_CONDITIONS);

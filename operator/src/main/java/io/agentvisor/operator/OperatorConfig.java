@@ -28,6 +28,16 @@ public interface OperatorConfig {
      */
     Optional<String> root();
 
+    /**
+     * {@code agentvisor.default-response-timeout}: the product default guest agent response timeout, for VMs that
+     * neither set {@code spec.guestAgent.responseTimeout} nor are matched by a GuestAgentPolicy that sets one. The
+     * forms of the API: an integer &ge; -2 (libvirt's meaning) or {@code Block}, {@code Default}, {@code NoWait}.
+     * Checked at start-up ({@link ProductDefaults#responseTimeout(String)}).
+     */
+    @WithName(ProductDefaults.RESPONSE_TIMEOUT_KEY_SUFFIX)
+    @WithDefault("Default")
+    String defaultResponseTimeout();
+
     /** How long the start-up check waits for the API before giving up. */
     @WithDefault("5s")
     Duration startupTimeout();

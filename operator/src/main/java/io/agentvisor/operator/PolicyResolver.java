@@ -23,7 +23,9 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 /**
  * Policy resolution as a plain function: the effective guest agent settings of a VM, field by field, from its own
  * {@code spec.guestAgent}, else the winning GuestAgentPolicy of its namespace (highest priority; a tie is broken by
- * name, smallest first), else the product default ({@code Default}: bounded 5 s, never blocking).
+ * name, smallest first), else the product default. The product default response timeout is
+ * {@code agentvisor.default-response-timeout} ({@code Default}, i.e. bounded 5 s and never blocking, unless
+ * configured otherwise); either way the source is {@value #SOURCE_DEFAULT}.
  */
 public final class PolicyResolver {
     public static final String SOURCE_VM = "VirtualMachine";
@@ -82,7 +84,17 @@ public final class PolicyResolver {
         return out;
     }
 
+    /** {@link #resolve(VirtualMachine, Collection, int)} with the unconfigured product default, {@code Default}. */
     public static Resolution resolve(VirtualMachine vm, Collection<GuestAgentPolicy> policies) {
+        return resolve(vm, policies, ResponseTimeout.DEFAULT);
+    }
+
+    /**
+     * @param defaultResponseTimeout the product default response timeout (libvirt's integer), applied when neither
+     *        the VM nor the winning policy sets one
+     */
+    public static Resolution resolve(VirtualMachine vm, Collection<GuestAgentPolicy> policies,
+            int defaultResponseTimeout) {
         List<GuestAgentPolicy> matched = matching(vm, policies);
         GuestAgentPolicy winner = matched.isEmpty() ? null : matched.get(0);
         List<GuestAgentPolicy> tied = new ArrayList<>();
@@ -101,10 +113,11 @@ public final class PolicyResolver {
         if (!errors.isEmpty()) {
             return new Resolution(null, winner, List.copyOf(tied), errors);
         }
-        return new Resolution(merge(own, winner), winner, List.copyOf(tied), List.of());
+        return new Resolution(merge(own, winner, defaultResponseTimeout), winner, List.copyOf(tied), List.of());
     }
 
-    private static AgentPolicyStatus merge(GuestAgentSettings own, GuestAgentPolicy winner) {
+    private static AgentPolicyStatus merge(GuestAgentSettings own, GuestAgentPolicy winner,
+            int defaultResponseTimeout) {
         GuestAgentPolicySpec pol = winner == null ? null : winner.getSpec();
         String polRef = winner == null ? null : ref(winner);
         List<String> overrides = new ArrayList<>();
@@ -128,7 +141,7 @@ public final class PolicyResolver {
             timeout = null;
             s.setSource(SOURCE_DEFAULT);
         }
-        s.setResponseTimeout(timeout == null ? ResponseTimeout.DEFAULT
+        s.setResponseTimeout(timeout == null ? defaultResponseTimeout
                 : ResponseTimeout.toLibvirt(timeout, "responseTimeout"));
 
         Map<String, Integer> commands = new TreeMap<>();

@@ -54,6 +54,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             ConditionTypes.SCHEDULED, ConditionTypes.NODE_LOST);
 
     private final OperatorConfig config;
+    private final OperatorMetrics metrics;
     private final PlacementLedger ledger;
     private final Events events;
     private final Clock clock;
@@ -63,8 +64,9 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     private InformerEventSource<Lease, VirtualMachine> leases;
 
     public VirtualMachineReconciler(OperatorConfig config, PlacementLedger ledger, Events events,
-            io.fabric8.kubernetes.client.KubernetesClient client) {
+            OperatorMetrics metrics, io.fabric8.kubernetes.client.KubernetesClient client) {
         this.config = config;
+        this.metrics = metrics;
         this.ledger = ledger;
         this.events = events;
         this.clock = Clock.systemUTC();
@@ -76,6 +78,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
 
     @Override
     public List<EventSource<?, VirtualMachine>> prepareEventSources(EventSourceContext<VirtualMachine> context) {
+        metrics.observeVirtualMachines(() -> context.getPrimaryCache().list());
         // any policy change may change the resolution of every VM of its namespace
         policies = new InformerEventSource<>(InformerEventSourceConfiguration
                 .from(GuestAgentPolicy.class, VirtualMachine.class)
@@ -114,9 +117,11 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
                 valid ? "spec is valid" : String.join("; ", problems), generation,
                 before.get(ConditionTypes.SPEC_VALID), now));
 
-        // 2. guest agent policy
+        // 2. guest agent policy (the configured product default was checked by OperatorStartup before the
+        // controllers started: parsing it cannot fail here)
         PolicyResolver.Resolution r = PolicyResolver.resolve(vm,
-                policies.list(vm.getMetadata().getNamespace(), p -> true).toList());
+                policies.list(vm.getMetadata().getNamespace(), p -> true).toList(),
+                ProductDefaults.responseTimeout(config.defaultResponseTimeout()));
         AgentPolicyStatus agentPolicy;
         if (r.errors().isEmpty()) {
             agentPolicy = r.settings();
@@ -199,6 +204,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             apply.setStatus(desired);
             try {
                 context.resourceOperations().serverSideApplyPrimaryStatus(apply);
+                metrics.vmStatusWritten();
             } catch (RuntimeException e) {
                 if (newlyPlaced) {
                     ledger.release(vm);
@@ -243,6 +249,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
                 .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE)
                         .withFieldManager(Agentvisor.OPERATOR_FIELD_MANAGER).build(),
                         "{\"metadata\":{\"labels\":{\"" + Agentvisor.NODE_LABEL + "\":" + value + "}}}");
+        metrics.vmLabelWritten();
     }
 
     private static String describe(AgentPolicyStatus s, PolicyResolver.Resolution r) {

@@ -1,15 +1,23 @@
 package io.agentvisor.operator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import io.agentvisor.testsupport.KubeApiServer;
 import io.agentvisor.testsupport.KubeApiServerExtension;
@@ -45,6 +53,18 @@ class OperatorJarIT {
     }
 
     @Test
+    void anInvalidProductDefaultTimeoutFailsFastWithOneClearLine(@TempDir Path dir) throws Exception {
+        // checked before the API: no cluster needed
+        Run run = run(dir.resolve("no-kubeconfig"), dir, Duration.ofSeconds(90),
+                Map.of("AGENTVISOR_DEFAULT_RESPONSE_TIMEOUT", "Forever", "QUARKUS_HTTP_PORT", "0"));
+        assertEquals(1, run.exitCode(), run.output());
+        List<String> errors = run.output().lines().filter(l -> l.contains("ERROR")).toList();
+        assertEquals(List.of("agentvisor-operator cannot start: agentvisor.default-response-timeout: \"Forever\" "
+                + "is not a timeout: use an integer >= -2 (seconds) or Block, Default, NoWait"),
+                errors.stream().map(l -> l.substring(l.indexOf("agentvisor-operator"))).toList(), run.output());
+    }
+
+    @Test
     void badCredentialsNameTheProblem(KubeApiServer server, @TempDir Path dir) throws Exception {
         Path kubeconfig = dir.resolve("kubeconfig");
         Files.writeString(kubeconfig, Files.readString(server.kubeconfig())
@@ -55,10 +75,15 @@ class OperatorJarIT {
         assertTrue(run.output().contains("Unauthorized") || run.output().contains("401"), run.output());
     }
 
+    /** Configured through the environment, as the Helm chart does; serves its probes and metrics. */
     @Test
     void startsItsControllersAgainstARealKubeconfig(KubeApiServer server, @TempDir Path dir) throws Exception {
         Path log = dir.resolve("out.log");
-        Process p = start(server.kubeconfig(), log);
+        int port = freePort();
+        Process p = start(server.kubeconfig(), log, Map.of("QUARKUS_HTTP_PORT", String.valueOf(port),
+                "QUARKUS_MICROMETER_EXPORT_PROMETHEUS_PATH", "/metrics",
+                // -1 is what the in-process operator of the other ITs applies too (Default): they must not fight
+                "AGENTVISOR_DEFAULT_RESPONSE_TIMEOUT", "-1"));
         try {
             Instant deadline = Instant.now().plusSeconds(90);
             String out = "";
@@ -73,6 +98,23 @@ class OperatorJarIT {
             assertTrue(p.isAlive(), out);
             assertTrue(out.contains("starting controllers"), out);
             assertTrue(out.contains("'virtualmachine' controller started"), out);
+            assertTrue(out.contains("(product default responseTimeout -1)"), out);
+            assertTrue(port != 8081);
+
+            // QUARKUS_HTTP_PORT overrides quarkus.http.port=8081 of application.properties
+            URL root = new URL("http://127.0.0.1:" + port + "/");
+            JsonNode ready = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .ignoreExceptions().until(() -> Http.json(Http.get(root, "/q/health/ready")),
+                            r -> "UP".equals(r.path("status").asText()));
+            assertEquals("started", Http.check(ready, OperatorReadiness.NAME).path("data").path("controllers")
+                    .asText(), ready.toString());
+            assertEquals(200, Http.get(root, "/q/health/live").status());
+            Http.Response metrics = Http.get(root, "/metrics");
+            assertEquals(200, metrics.status(), metrics.body());
+            Http.sample(metrics.body(), "agentvisor_operator_writes_total{kind=\"VirtualMachine\",target=\"status\"}");
+            // the chart's QUARKUS_MICROMETER_EXPORT_PROMETHEUS_PATH matches the path fixed at build time
+            assertFalse(Files.readString(log).contains("Build time property cannot be changed"),
+                    Files.readString(log));
         } finally {
             p.destroy();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
@@ -85,8 +127,13 @@ class OperatorJarIT {
     }
 
     private static Run run(Path kubeconfig, Path dir, Duration timeout) throws IOException, InterruptedException {
+        return run(kubeconfig, dir, timeout, Map.of("QUARKUS_HTTP_PORT", "0"));
+    }
+
+    private static Run run(Path kubeconfig, Path dir, Duration timeout, Map<String, String> env)
+            throws IOException, InterruptedException {
         Path log = dir.resolve("out.log");
-        Process p = start(kubeconfig, log);
+        Process p = start(kubeconfig, log, env);
         if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("the operator did not exit:\n" + Files.readString(log));
@@ -94,12 +141,18 @@ class OperatorJarIT {
         return new Run(p.exitValue(), Files.readString(log));
     }
 
-    private static Process start(Path kubeconfig, Path log) throws IOException {
+    private static Process start(Path kubeconfig, Path log, Map<String, String> env) throws IOException {
         assertTrue(Files.exists(JAR), JAR + " missing: package the operator first");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dquarkus.http.port=0", "-jar", JAR.toString()).redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+                "-jar", JAR.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("KUBECONFIG", kubeconfig.toString());
+        pb.environment().putAll(env);
         return pb.start();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 }

@@ -15,6 +15,7 @@ import java.util.Map;
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
 import io.agentvisor.api.v1alpha1.PollIntervals;
+import io.agentvisor.api.v1alpha1.ResponseTimeout;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,36 @@ class PolicyResolverTest {
         assertEquals("300s", s.getPollIntervals().getFilesystems());
         assertEquals("120s", s.getPollIntervals().getInterfaces());
         assertEquals("300s", s.getPollIntervals().getAgentInfo());
+    }
+
+    @Test
+    void aConfiguredProductDefaultAppliesOnlyWhereNeitherTheVmNorAPolicySetsATimeout() {
+        VirtualMachine lonely = vm("ns", "lonely", Map.of(), "256Mi");
+        AgentPolicyStatus s = PolicyResolver.resolve(lonely, List.of(), 10).settings();
+        assertEquals(10, s.getResponseTimeout());
+        assertEquals("Default", s.getSource());
+        assertNull(s.getPolicy());
+        assertNull(s.getOverrides());
+
+        // a matching policy without responseTimeout governs the other settings; the timeout stays the product's
+        GuestAgentPolicy quiet = policy("ns", "quiet", 5, labels(), null);
+        quiet.getSpec().setUnresponsiveAfter(7);
+        s = PolicyResolver.resolve(lonely, List.of(quiet), ResponseTimeout.BLOCK).settings();
+        assertEquals(-2, s.getResponseTimeout());
+        assertEquals("Default", s.getSource());
+        assertEquals("GuestAgentPolicy/ns/quiet", s.getPolicy());
+        assertEquals(7, s.getUnresponsiveAfter());
+
+        // a policy that sets one, or the VM's own setting, wins over the product default
+        GuestAgentPolicy web = policy("ns", "web", 9, labels(), "NoWait");
+        s = PolicyResolver.resolve(lonely, List.of(quiet, web), 10).settings();
+        assertEquals(0, s.getResponseTimeout());
+        assertEquals("GuestAgentPolicy/ns/web", s.getSource());
+        VirtualMachine own = vm("ns", "own", Map.of(), "256Mi");
+        own.getSpec().setGuestAgent(agent("Default"));
+        s = PolicyResolver.resolve(own, List.of(quiet), 10).settings();
+        assertEquals(-1, s.getResponseTimeout());
+        assertEquals("VirtualMachine", s.getSource());
     }
 
     @Test

@@ -1,0 +1,40 @@
+package io.agentvisor.operator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class ProductDefaultsTest {
+
+    @Test
+    void acceptsTheFormsOfTheApi() {
+        assertEquals(-2, ProductDefaults.responseTimeout("Block"));
+        assertEquals(-1, ProductDefaults.responseTimeout("Default"));
+        assertEquals(0, ProductDefaults.responseTimeout("NoWait"));
+        assertEquals(-2, ProductDefaults.responseTimeout("-2"));
+        assertEquals(0, ProductDefaults.responseTimeout("0"));
+        assertEquals(30, ProductDefaults.responseTimeout("30"));
+        assertEquals(12, ProductDefaults.responseTimeout(" 12 ")); // as a YAML block or a shell may leave it
+    }
+
+    @Test
+    void anInvalidValueIsOneLineNamingTheKeyAndTheReason() {
+        assertEquals("agentvisor.default-response-timeout: -3 is below -2 (Block)", message("-3"));
+        assertEquals("agentvisor.default-response-timeout: \"Forever\" is not a timeout: use an integer >= -2 "
+                + "(seconds) or Block, Default, NoWait", message("Forever"));
+        // case matters, as in the CRD
+        assertEquals("agentvisor.default-response-timeout: \"block\" is not a timeout: use an integer >= -2 "
+                + "(seconds) or Block, Default, NoWait", message("block"));
+        assertEquals("agentvisor.default-response-timeout: \"5s\" is not a timeout: use an integer >= -2 "
+                + "(seconds) or Block, Default, NoWait", message("5s"));
+        assertEquals("agentvisor.default-response-timeout: 99999999999 is too large", message("99999999999"));
+        assertEquals("agentvisor.default-response-timeout: empty: use an integer >= -2 (seconds) or Block, "
+                + "Default, NoWait", message(" "));
+    }
+
+    private static String message(String value) {
+        return assertThrows(IllegalArgumentException.class, () -> ProductDefaults.responseTimeout(value))
+                .getMessage();
+    }
+}
