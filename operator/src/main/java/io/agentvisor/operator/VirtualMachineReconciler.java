@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -26,6 +27,7 @@ import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -187,35 +189,68 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         }
 
         // 4. write what changed, nothing else
-        VirtualMachineStatus desired = new VirtualMachineStatus();
-        desired.setAgentPolicy(agentPolicy);
-        desired.setNodeName(node);
-        desired.setConditions(conditions);
-        VirtualMachineStatus owned = new VirtualMachineStatus();
-        owned.setAgentPolicy(current.getAgentPolicy());
-        owned.setNodeName(current.getNodeName());
-        owned.setConditions(List.copyOf(before.values()));
         Map<String, Condition> after = StatusDiff.byType(conditions, OWN_CONDITIONS);
-        boolean statusChanged = !StatusDiff.sameJson(withSortedConditions(owned), withSortedConditions(desired));
-        if (statusChanged) {
-            VirtualMachine apply = new VirtualMachine();
-            apply.setMetadata(new ObjectMetaBuilder().withName(vm.getMetadata().getName())
-                    .withNamespace(vm.getMetadata().getNamespace()).build());
-            apply.setStatus(desired);
-            try {
+        boolean fieldsChanged = !StatusDiff.sameJson(current.getAgentPolicy(), agentPolicy)
+                || !Objects.equals(current.getNodeName(), node);
+        boolean conditionsChanged = !StatusDiff.sameJson(before, after);
+        try {
+            if (fieldsChanged) {
+                // the operator's fields by server-side apply; never its conditions (see writeConditions)
+                VirtualMachineStatus desired = new VirtualMachineStatus();
+                desired.setAgentPolicy(agentPolicy);
+                desired.setNodeName(node);
+                VirtualMachine apply = new VirtualMachine();
+                apply.setMetadata(new ObjectMetaBuilder().withName(vm.getMetadata().getName())
+                        .withNamespace(vm.getMetadata().getNamespace()).build());
+                apply.setStatus(desired);
                 context.resourceOperations().serverSideApplyPrimaryStatus(apply);
                 metrics.vmStatusWritten();
-            } catch (RuntimeException e) {
-                if (newlyPlaced) {
-                    ledger.release(vm);
-                }
-                throw e;
             }
+            if (conditionsChanged && writeConditions(vm, List.copyOf(after.values()), context)) {
+                metrics.vmStatusWritten();
+            }
+        } catch (RuntimeException e) {
+            if (newlyPlaced) {
+                ledger.release(vm);
+            }
+            throw e;
         }
         syncNodeLabel(vm, node, context);
         recordTransitions(vm, before, after);
         return reschedule == null ? UpdateControl.noUpdate() : UpdateControl.<VirtualMachine>noUpdate()
                 .rescheduleAfter(reschedule);
+    }
+
+    /**
+     * Replaces the operator's own condition entries, leaving the driver's alone, by a JSON patch guarded by the
+     * resourceVersion ({@link Conditions#ownConditionsPatch} says why not server-side apply); re-reads and retries
+     * when the VM changed in between. Returns whether anything was written.
+     */
+    private boolean writeConditions(VirtualMachine vm, List<Condition> own, Context<VirtualMachine> context) {
+        var client = context.getClient();
+        var resource = client.resources(VirtualMachine.class).inNamespace(vm.getMetadata().getNamespace())
+                .withName(vm.getMetadata().getName());
+        VirtualMachine current = vm;
+        for (int attempt = 1;; attempt++) {
+            var patch = Conditions.ownConditionsPatch(current, OWN_CONDITIONS, own);
+            if (patch.isEmpty()) {
+                return false;
+            }
+            try {
+                resource.subresource("status").patch(new PatchContext.Builder().withPatchType(PatchType.JSON)
+                        .withFieldManager(Agentvisor.OPERATOR_FIELD_MANAGER).build(), patch.get());
+                return true;
+            } catch (KubernetesClientException e) {
+                // 409/422: the VM changed since it was read (the resourceVersion test failed)
+                if ((e.getCode() != 409 && e.getCode() != 422) || attempt >= 5) {
+                    throw e;
+                }
+                current = resource.get();
+                if (current == null) {
+                    return false;
+                }
+            }
+        }
     }
 
     /** A Halted VM leaves its node once the driver reports it stopped, or when no driver ever took it. */
@@ -226,14 +261,6 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         }
         List<String> finalizers = vm.getMetadata().getFinalizers();
         return phase == null && (finalizers == null || !finalizers.contains(Agentvisor.FINALIZER));
-    }
-
-    private static VirtualMachineStatus withSortedConditions(VirtualMachineStatus s) {
-        VirtualMachineStatus c = new VirtualMachineStatus();
-        c.setAgentPolicy(s.getAgentPolicy());
-        c.setNodeName(s.getNodeName());
-        c.setConditions(List.copyOf(StatusDiff.byType(s.getConditions(), OWN_CONDITIONS).values()));
-        return c;
     }
 
     /** The label agentvisor.io/node mirrors status.nodeName (the driver selects its VMs by it). */

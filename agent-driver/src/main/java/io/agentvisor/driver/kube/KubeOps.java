@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentvisor.api.v1alpha1.Agentvisor;
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
+import io.agentvisor.api.v1alpha1.Conditions;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -62,17 +63,50 @@ public final class KubeOps {
         return n;
     }
 
-    /** Server-side apply of the driver's status fields, with the driver's field manager. */
+    /**
+     * Writes the driver's status: its fields by server-side apply with the driver's field manager, its conditions
+     * by a resourceVersion-guarded JSON patch that leaves the operator's entries alone (see
+     * {@link Conditions#ownConditionsPatch} for why conditions cannot be applied on a 1.20 apiserver).
+     */
     public void applyStatus(String namespace, String name, VirtualMachineStatus status) {
+        ObjectNode fields = (ObjectNode) owned(status);
+        fields.remove("conditions");
         GenericKubernetesResource r = new GenericKubernetesResource();
         r.setApiVersion(Agentvisor.API_VERSION);
         r.setKind("VirtualMachine");
         r.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder().withName(name).withNamespace(namespace)
                 .build());
-        r.setAdditionalProperty("status", JSON.convertValue(owned(status), Map.class));
+        r.setAdditionalProperty("status", JSON.convertValue(fields, Map.class));
         client.genericKubernetesResources(VM).inNamespace(namespace).withName(name).subresource("status")
                 .patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
                         .withFieldManager(Agentvisor.DRIVER_FIELD_MANAGER).withForce(true).build(), r);
+        List<Condition> own = status.getConditions() == null ? List.of() : status.getConditions().stream()
+                .filter(c -> DRIVER_CONDITIONS.contains(c.getType())).toList();
+        patchConditions(namespace, name, own);
+    }
+
+    private void patchConditions(String namespace, String name, List<Condition> own) {
+        for (int attempt = 1;; attempt++) {
+            VirtualMachine current = get(namespace, name);
+            if (current == null) {
+                return;
+            }
+            var patch = Conditions.ownConditionsPatch(current, DRIVER_CONDITIONS, own);
+            if (patch.isEmpty()) {
+                return;
+            }
+            try {
+                client.resources(VirtualMachine.class).inNamespace(namespace).withName(name).subresource("status")
+                        .patch(new PatchContext.Builder().withPatchType(PatchType.JSON)
+                                .withFieldManager(Agentvisor.DRIVER_FIELD_MANAGER).build(), patch.get());
+                return;
+            } catch (KubernetesClientException e) {
+                // 409/422: the object changed between our read and the patch (the resourceVersion test failed)
+                if ((e.getCode() != 409 && e.getCode() != 422) || attempt >= 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**

@@ -1,9 +1,16 @@
 package io.agentvisor.api.v1alpha1;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /** Building conditions with a stable lastTransitionTime. */
 public final class Conditions {
@@ -43,6 +50,50 @@ public final class Conditions {
             c.setLastTransitionTime(now.truncatedTo(ChronoUnit.SECONDS).toString());
         }
         return c;
+    }
+
+    /**
+     * {@code current} with the entries whose type is in {@code ownTypes} replaced by {@code own}: the other
+     * writer's entries are kept as they are and where they are; a writer's own entries follow, sorted by type.
+     */
+    public static List<Condition> replaceOwn(List<Condition> current, Collection<String> ownTypes,
+            List<Condition> own) {
+        List<Condition> merged = new ArrayList<>();
+        if (current != null) {
+            current.stream().filter(c -> !ownTypes.contains(c.getType())).forEach(merged::add);
+        }
+        own.stream().sorted(Comparator.comparing(Condition::getType)).forEach(merged::add);
+        return merged;
+    }
+
+    /**
+     * The JSON patch (RFC 6902) that makes {@code vm}'s conditions {@link #replaceOwn} of its current ones, guarded
+     * by its resourceVersion; empty when they already are.
+     * <p>
+     * Why not server-side apply: kube-apiserver 1.20 falls back to treating every list of a CRD as atomic when the
+     * schema has an int-or-string field (ours do: responseTimeout, memory), so two appliers of
+     * {@code status.conditions} would keep deleting each other's entries. A patch guarded by resourceVersion
+     * replaces only the writer's own entries and fails (HTTP 422) instead of losing the other writer's update;
+     * the caller re-reads and retries.
+     */
+    public static Optional<String> ownConditionsPatch(VirtualMachine vm, Collection<String> ownTypes,
+            List<Condition> own) {
+        List<Condition> current = vm.getStatus() == null ? null : vm.getStatus().getConditions();
+        List<Condition> merged = replaceOwn(current, ownTypes, own);
+        ObjectMapper json = new ObjectMapper();
+        if (current != null && json.valueToTree(merged).equals(json.valueToTree(current))) {
+            return Optional.empty();
+        }
+        ArrayNode patch = json.createArrayNode();
+        patch.addObject().put("op", "test").put("path", "/metadata/resourceVersion")
+                .put("value", vm.getMetadata().getResourceVersion());
+        ObjectNode set = patch.addObject().put("op", "add");
+        if (vm.getStatus() == null) {
+            set.put("path", "/status").putObject("value").set("conditions", json.valueToTree(merged));
+        } else {
+            set.put("path", "/status/conditions").set("value", json.valueToTree(merged));
+        }
+        return Optional.of(patch.toString());
     }
 
     public static boolean isTrue(List<Condition> conditions, String type) {

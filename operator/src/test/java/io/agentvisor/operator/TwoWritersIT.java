@@ -1,0 +1,95 @@
+package io.agentvisor.operator;
+
+import static io.agentvisor.operator.ItSupport.apply;
+import static io.agentvisor.operator.ItSupport.awaitVm;
+import static io.agentvisor.operator.ItSupport.client;
+import static io.agentvisor.operator.ItSupport.create;
+import static io.agentvisor.operator.ItSupport.lease;
+import static io.agentvisor.operator.ItSupport.newNamespace;
+import static io.agentvisor.operator.ItSupport.newPolicy;
+import static io.agentvisor.operator.ItSupport.newVm;
+import static io.agentvisor.operator.ItSupport.nodeName;
+import static io.agentvisor.operator.ItSupport.timeout;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.agentvisor.api.v1alpha1.Agentvisor;
+import io.agentvisor.api.v1alpha1.Condition;
+import io.agentvisor.api.v1alpha1.ConditionTypes;
+import io.agentvisor.api.v1alpha1.Conditions;
+import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
+import io.agentvisor.api.v1alpha1.VirtualMachine;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator and the driver write one status: each must keep the other's condition entries. On a 1.20
+ * apiserver server-side apply treats the list as atomic for our CRDs (they have int-or-string fields), which once
+ * made the two writers delete each other's conditions every few seconds. The driver's writes are done here the
+ * way agent-driver's KubeOps does them.
+ */
+@QuarkusTest
+@QuarkusTestResource(KubeApiServerResource.class)
+class TwoWritersIT {
+    private static final Set<String> DRIVER = Set.of(ConditionTypes.RUNNING, ConditionTypes.READY);
+
+    @Test
+    void operatorAndDriverConditionsSurviveEachOthersWrites() throws InterruptedException {
+        String node = "w" + UUID.randomUUID().toString().substring(0, 6);
+        apply(lease(node, 3600, "4Gi", Map.of("run", node)));
+        String ns = newNamespace("writers");
+        create(newPolicy(ns, "p", 1, new LabelSelectorBuilder().build(), 3));
+        VirtualMachine vm = newVm(ns, "vm", Map.of(), "256Mi");
+        vm.getSpec().setNodeSelector(Map.of("run", node));
+        create(vm);
+        awaitVm(ns, "vm", v -> node.equals(nodeName(v)) && Integer.valueOf(3).equals(timeout(v)));
+
+        driverWritesConditions(ns, "vm", true);
+        // the operator rewrites its own fields and conditions after a policy edit ...
+        client().resources(GuestAgentPolicy.class).inNamespace(ns).withName("p")
+                .edit(p -> { p.getSpec().setResponseTimeout(new IntOrString(7)); return p; });
+        VirtualMachine after = awaitVm(ns, "vm", v -> Integer.valueOf(7).equals(timeout(v))
+                && Conditions.find(v.getStatus().getConditions(), ConditionTypes.POLICY_APPLIED).getMessage()
+                        .contains("7"));
+        // ... and the driver's entries are still there
+        assertEquals("True", Conditions.find(after.getStatus().getConditions(), ConditionTypes.READY).getStatus());
+        assertNotNull(Conditions.find(after.getStatus().getConditions(), ConditionTypes.RUNNING));
+
+        // the driver writes again: the operator's entries stay, and nobody writes back (no fight)
+        driverWritesConditions(ns, "vm", false);
+        Thread.sleep(8_000);
+        VirtualMachine settled = ItSupport.vm(ns, "vm");
+        List<Condition> c = settled.getStatus().getConditions();
+        assertEquals("False", Conditions.find(c, ConditionTypes.READY).getStatus());
+        for (String own : VirtualMachineReconciler.OWN_CONDITIONS) {
+            assertNotNull(Conditions.find(c, own), own + " lost: " + c);
+        }
+        String rv = settled.getMetadata().getResourceVersion();
+        Thread.sleep(8_000);
+        assertEquals(rv, ItSupport.vm(ns, "vm").getMetadata().getResourceVersion(), "status writes while idle");
+    }
+
+    private static void driverWritesConditions(String ns, String name, boolean ready) {
+        VirtualMachine current = ItSupport.vm(ns, name);
+        Instant now = Instant.now();
+        List<Condition> own = List.of(
+                Conditions.of(ConditionTypes.RUNNING, true, "Running", "QEMU pid 1", 1L,
+                        Conditions.find(current.getStatus().getConditions(), ConditionTypes.RUNNING), now),
+                Conditions.of(ConditionTypes.READY, ready, ready ? "Ready" : "AgentUnresponsive", "m", 1L,
+                        Conditions.find(current.getStatus().getConditions(), ConditionTypes.READY), now));
+        String patch = Conditions.ownConditionsPatch(current, DRIVER, own).orElseThrow();
+        client().resources(VirtualMachine.class).inNamespace(ns).withName(name).subresource("status")
+                .patch(new PatchContext.Builder().withPatchType(PatchType.JSON)
+                        .withFieldManager(Agentvisor.DRIVER_FIELD_MANAGER).build(), patch);
+    }
+}
