@@ -26,7 +26,8 @@ final class ClusterOptions {
             try {
                 config = Config.fromKubeconfig(Files.readString(kubeconfig));
             } catch (IOException e) {
-                throw new ClusterException("cannot read kubeconfig " + kubeconfig + ": " + e.getMessage());
+                throw new ClusterException("cannot read kubeconfig " + kubeconfig + ": "
+                        + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()));
             }
         } else {
             config = Config.autoConfigure(null);
