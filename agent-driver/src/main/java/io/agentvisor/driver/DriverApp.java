@@ -38,6 +38,7 @@ public class DriverApp {
 
     void onStart(@Observes StartupEvent ev) {
         try {
+            io.agentvisor.driver.qemu.VmPaths.requireShortRunDir(Path.of(settings.runDir()));
             DriverConfig config = new DriverConfig(settings.nodeName(), Path.of(settings.stateDir()),
                     Path.of(settings.runDir()), new ImageDirs(settings.imageDirs().stream().map(Path::of).toList()),
                     settings.leaseNamespace(), settings.accelerator(), settings.qemuBinary(), settings.stopGrace(),

@@ -42,6 +42,14 @@ public record VmPaths(Path dir, Path runDir) {
         return p;
     }
 
+    /**
+     * Refuses, at driver start, a run directory whose socket paths would exceed the AF_UNIX limit: every uid has
+     * the same length, so one check covers every VM the driver will ever run.
+     */
+    public static void requireShortRunDir(Path runDir) {
+        of(Path.of("/"), runDir, "00000000-0000-0000-0000-000000000000");
+    }
+
     public static Path vmsDir(Path stateDir) {
         return stateDir.toAbsolutePath().normalize().resolve("vms");
     }

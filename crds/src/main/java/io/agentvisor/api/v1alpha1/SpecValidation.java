@@ -20,6 +20,9 @@ import io.fabric8.kubernetes.api.model.Quantity;
  */
 public final class SpecValidation {
     private static final Pattern AGENT_COMMAND = Pattern.compile(Patterns.AGENT_COMMAND);
+    /** Largest memory a VM may ask for (QEMU's x86_64 limit is far above; this keeps byte counts in a long). */
+    public static final long MAX_MEMORY_BYTES = 16L << 40;
+
     /** Smallest memory a VM may ask for. */
     public static final long MIN_MEMORY_BYTES = 16L * 1024 * 1024;
 
@@ -40,6 +43,8 @@ public final class SpecValidation {
                 BigDecimal bytes = Quantity.getAmountInBytes(spec.getMemory());
                 if (bytes.compareTo(BigDecimal.valueOf(MIN_MEMORY_BYTES)) < 0) {
                     errors.add("spec.memory: " + spec.getMemory() + " is less than the minimum of 16Mi");
+                } else if (bytes.compareTo(BigDecimal.valueOf(MAX_MEMORY_BYTES)) > 0) {
+                    errors.add("spec.memory: " + spec.getMemory() + " is more than the maximum of 16Ti");
                 }
             } catch (RuntimeException e) {
                 errors.add("spec.memory: \"" + spec.getMemory() + "\" is not a quantity");

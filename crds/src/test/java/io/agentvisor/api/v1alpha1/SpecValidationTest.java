@@ -75,4 +75,15 @@ class SpecValidationTest {
         assertEquals(List.of("spec.commandTimeouts.rm -rf: \"rm -rf\" is not a qemu-ga command name (guest-...)",
                 "spec.pollIntervals.users: \"0s\" must be a positive duration"), SpecValidation.validatePolicy(spec));
     }
+
+    @Test
+    void memoryBeyondALongIsRefusedNotTreatedAsZero() {
+        VirtualMachineSpec spec = new VirtualMachineSpec();
+        spec.setMemory(new Quantity("64Ei"));
+        Boot boot = new Boot();
+        boot.setKernel("/var/lib/agentvisor/images/k");
+        spec.setBoot(boot);
+        var errors = SpecValidation.validateVirtualMachine(spec, List.of(Path.of("/var/lib/agentvisor/images")));
+        assertEquals(List.of("spec.memory: 64Ei is more than the maximum of 16Ti"), errors);
+    }
 }
