@@ -114,8 +114,9 @@ kubectl apply -f "$ROOT/examples/" || note "applying the examples failed (see ab
 step "Waiting for the demo VM to boot (TCG emulation: ~15-40 s)"
 for _ in $(seq 1 180); do
   [ -f "$STATE/stopping" ] && break
-  os=$(kubectl get vm demo -o jsonpath='{.status.guest.osInfo.prettyName}' 2>/dev/null)
-  [ -n "$os" ] && break
+  # Running with an answering agent (guest facts alone may be last-known-good from a previous run)
+  state=$(kubectl get vm demo -o jsonpath='{.status.phase}/{.status.agent.state}' 2>/dev/null)
+  [ "$state" = "Running/Responsive" ] && break
   sleep 1
 done
 kubectl get vm,gap
