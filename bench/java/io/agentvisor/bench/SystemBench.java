@@ -1,0 +1,49 @@
+package io.agentvisor.bench;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * System benchmarks of issue 7 (P2–P6), run by bench/run-system-bench.sh. Writes a markdown fragment (summary
+ * table + details) that the script puts under its machine table. Every part is measured for real; a part that
+ * cannot run says why instead of a number.
+ *
+ * <p>Arguments: {@code --out FILE --work DIR --libvirt STATUS --operator-jar JAR --driver-jar JAR [--parts p3,p2,p4,p5]}
+ */
+public final class SystemBench {
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        Path work = Path.of(a.get("work"));
+        Report rep = new Report(Path.of(a.get("out")));
+        List<String> parts = Arrays.asList(a.getOrDefault("parts", "p3,p2,p4,p5").split(","));
+        int failed = 0;
+        for (String p : parts) {
+            long t0 = System.nanoTime();
+            Util.log("=== %s", p);
+            try {
+                switch (p.trim()) {
+                    case "p2" -> P2Timeouts.run(work, a.getOrDefault("libvirt", "not checked"), rep);
+                    case "p3" -> P3Isolation.run(rep);
+                    case "p4" -> Cluster.p4p6(work, Path.of(a.get("operator-jar")), Path.of(a.get("driver-jar")), rep);
+                    case "p5" -> Cluster.p5(work, Path.of(a.get("operator-jar")), rep);
+                    default -> throw new IllegalArgumentException("unknown part " + p);
+                }
+            } catch (Throwable e) {
+                failed++;
+                Util.log("%s failed: %s", p, e);
+                e.printStackTrace();
+                rep.row(p.toUpperCase(), "(whole part)", "not measured: " + e, "", "", "", "failed");
+            }
+            Util.log("=== %s done in %.0f s", p, Util.since(t0));
+            rep.write();
+        }
+        rep.write();
+        System.exit(failed == 0 ? 0 : 3);
+    }
+}
