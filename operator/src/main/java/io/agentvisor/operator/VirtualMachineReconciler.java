@@ -279,9 +279,12 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         metrics.vmLabelWritten();
     }
 
+    /**
+     * Where the settings come from, not their values (those are in status.agentPolicy): a policy edit that only
+     * changes values then costs each VM one status write, not two.
+     */
     private static String describe(AgentPolicyStatus s, PolicyResolver.Resolution r) {
-        StringBuilder b = new StringBuilder("responseTimeout ").append(s.getResponseTimeout()).append(" from ")
-                .append(s.getSource());
+        StringBuilder b = new StringBuilder("responseTimeout from ").append(s.getSource());
         if (s.getPolicy() != null && !s.getPolicy().equals(s.getSource())) {
             b.append("; other settings from ").append(s.getPolicy());
         }

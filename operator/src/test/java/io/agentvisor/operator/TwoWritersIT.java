@@ -17,9 +17,7 @@ import io.agentvisor.api.v1alpha1.Agentvisor;
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.api.v1alpha1.Conditions;
-import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -55,12 +53,11 @@ class TwoWritersIT {
         awaitVm(ns, "vm", v -> node.equals(nodeName(v)) && Integer.valueOf(3).equals(timeout(v)));
 
         driverWritesConditions(ns, "vm", true);
-        // the operator rewrites its own fields and conditions after a policy edit ...
-        client().resources(GuestAgentPolicy.class).inNamespace(ns).withName("p")
-                .edit(p -> { p.getSpec().setResponseTimeout(new IntOrString(7)); return p; });
+        // the operator rewrites its own fields and conditions when another policy wins ...
+        create(newPolicy(ns, "q", 5, new LabelSelectorBuilder().build(), 7));
         VirtualMachine after = awaitVm(ns, "vm", v -> Integer.valueOf(7).equals(timeout(v))
                 && Conditions.find(v.getStatus().getConditions(), ConditionTypes.POLICY_APPLIED).getMessage()
-                        .contains("7"));
+                        .contains("/q"));
         // ... and the driver's entries are still there
         assertEquals("True", Conditions.find(after.getStatus().getConditions(), ConditionTypes.READY).getStatus());
         assertNotNull(Conditions.find(after.getStatus().getConditions(), ConditionTypes.RUNNING));
