@@ -18,10 +18,13 @@ import java.util.Map;
  * Nothing else is sent to an agent that does not answer.</li>
  * <li>When a probe is answered, every group that failed or fell due meanwhile runs at once (fresh data after a
  * recovery), as KubeVirt's poller re-reads everything when the agent connects.</li>
+ * <li>Until the agent has answered once (a guest still booting), it is probed every
+ * {@link #FIRST_CONTACT_PROBE_DELAY}: an agent that comes up is seen within a second, not an interval later.</li>
  * </ul>
  */
 public final class PollSchedule {
     public static final Duration MAX_PROBE_DELAY = Duration.ofSeconds(60);
+    public static final Duration FIRST_CONTACT_PROBE_DELAY = Duration.ofSeconds(1);
 
     private final Map<PollGroup, Instant> nextDue = new EnumMap<>(PollGroup.class);
     private final Map<PollGroup, Instant> lastOk = new EnumMap<>(PollGroup.class);
@@ -29,6 +32,7 @@ public final class PollSchedule {
     private int unresponsiveAfter;
     private int failedRounds;
     private Instant nextProbe;
+    private boolean everAnswered;
 
     public PollSchedule(Map<PollGroup, Duration> intervals, int unresponsiveAfter, Instant now) {
         this.intervals = new EnumMap<>(intervals);
@@ -80,13 +84,16 @@ public final class PollSchedule {
 
     /** The agent answered (a probe or any command): leave probing; failed and overdue groups are due now. */
     public void answered() {
+        everAnswered = true;
         failedRounds = 0;
         nextProbe = null;
     }
 
     public void roundFailed(Instant now) {
         failedRounds++;
-        nextProbe = now.plus(probeDelay(failedRounds, intervals.get(PollGroup.USERS), unresponsiveAfter));
+        Duration usual = probeDelay(failedRounds, intervals.get(PollGroup.USERS), unresponsiveAfter);
+        nextProbe = now.plus(everAnswered || usual.compareTo(FIRST_CONTACT_PROBE_DELAY) < 0 ? usual
+                : FIRST_CONTACT_PROBE_DELAY);
     }
 
     static Duration probeDelay(int failedRounds, Duration usersInterval, int unresponsiveAfter) {

@@ -42,6 +42,7 @@ class PollScheduleTest {
     @Test
     void aFailedRoundOnlyProbesThenBacksOffAndRecoveryRefreshesEverything() {
         PollSchedule s = new PollSchedule(AgentSettings.DEFAULTS.intervals(), 3, t0);
+        s.answered();
         s.roundFailed(t0);
         assertTrue(s.probing());
         assertTrue(s.due(t0.plusSeconds(500)).isEmpty(), "nothing but the probe goes to a silent agent");
@@ -54,6 +55,21 @@ class PollScheduleTest {
         assertEquals(Duration.ofSeconds(60), PollSchedule.probeDelay(9, Duration.ofSeconds(10), 3));
         s.answered();
         assertEquals(List.of(PollGroup.values()), s.due(t0.plusSeconds(11)));
+    }
+
+    @Test
+    void anAgentThatNeverAnsweredIsProbedEverySecondUntilItDoes() {
+        PollSchedule s = new PollSchedule(AgentSettings.DEFAULTS.intervals(), 3, t0);
+        for (int i = 0; i < 5; i++) {
+            s.roundFailed(t0.plusSeconds(i));
+            assertFalse(s.probeDue(t0.plusSeconds(i).plusMillis(999)));
+            assertTrue(s.probeDue(t0.plusSeconds(i + 1)), "a booting guest's agent is looked for every second");
+        }
+        s.answered();
+        assertEquals(List.of(PollGroup.values()), s.due(t0.plusSeconds(6)));
+        s.roundFailed(t0.plusSeconds(6));
+        assertFalse(s.probeDue(t0.plusSeconds(15)), "once it has answered, failures are probed at the users interval");
+        assertTrue(s.probeDue(t0.plusSeconds(16)));
     }
 
     @Test
