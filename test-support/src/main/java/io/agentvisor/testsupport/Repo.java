@@ -37,7 +37,8 @@ public final class Repo {
         }
     }
 
-    static void deleteRecursively(Path dir) {
+    /** Removes a directory tree, best effort (a test must not leave temp directories behind). */
+    public static void deleteRecursively(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
         }

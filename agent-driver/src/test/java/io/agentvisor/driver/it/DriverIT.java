@@ -104,6 +104,7 @@ class DriverIT {
                 }
             }
         }
+        Repo.deleteRecursively(run);
         System.out.println("---- driver log ----\n" + (driver == null ? "" : tail(driver.log(), 200)));
     }
 
