@@ -14,6 +14,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One guest agent (one AF_UNIX socket, one connection at a time), with libvirt's response-timeout semantics.
@@ -46,6 +48,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * </ul>
  * Thread-safe. Calls never block a thread while waiting for the agent; {@link #call} futures always complete
  * normally, on the runtime's completion executor, and (unless the timeout is Block) by their deadline.
+ * <p>
+ * The connection's state lives in one {@link Session} guarded by a lock that is only ever held for non-blocking
+ * work. The event loop runs every call of {@link #call}. A {@link #callAndWait} caller whose agent is idle and
+ * synchronised runs its own call instead (writes, then waits in a selector of its own thread), like a plain
+ * blocking client: it is blocked anyway, and the two hand-offs to and from the loop would double a round trip.
  */
 public final class GuestAgent implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GuestAgent.class.getName());
@@ -115,7 +122,11 @@ public final class GuestAgent implements AutoCloseable {
         return blockedCommands;
     }
 
-    /** True while a connection to the socket is open (the channel), whether or not the agent answers. */
+    /**
+     * True while a connection to the socket is open (the channel), whether or not the agent answers. Between
+     * calls the event loop notices an agent going away by itself; after a call that ran on its caller's thread
+     * ({@link #callAndWait}) it may only notice at the next call.
+     */
     public boolean isConnected() {
         return connected;
     }
@@ -140,7 +151,12 @@ public final class GuestAgent implements AutoCloseable {
         if (loop.inLoop()) {
             throw new IllegalStateException("callAndWait on the agent event loop thread would deadlock; use call()");
         }
-        return AgentOutcome.await(submit(command, true));
+        CompletableFuture<AgentOutcome<T>> future = new CompletableFuture<>();
+        Call<T> call = prepare(command, future, true);
+        if (call != null && !session.runOnCaller(call)) {
+            enqueue(call);
+        }
+        return AgentOutcome.await(future);
     }
 
     public CompletableFuture<AgentOutcome<Void>> ping() {
@@ -197,7 +213,7 @@ public final class GuestAgent implements AutoCloseable {
         closed = true;
         runtime.forget(this);
         try {
-            loop.execute(session::shutdown);
+            loop.execute(() -> session.locked(session::shutdown));
         } catch (RejectedExecutionException e) {
             // the runtime's loop is gone and took the connection with it
         }
@@ -210,27 +226,38 @@ public final class GuestAgent implements AutoCloseable {
 
     private <T> CompletableFuture<AgentOutcome<T>> submit(AgentCommand<T> command, boolean direct) {
         CompletableFuture<AgentOutcome<T>> future = new CompletableFuture<>();
+        Call<T> call = prepare(command, future, direct);
+        if (call != null) {
+            enqueue(call);
+        }
+        return future;
+    }
+
+    /** The call with its deadlines fixed now, or null when it was refused locally (future completed). */
+    private <T> Call<T> prepare(AgentCommand<T> command, CompletableFuture<AgentOutcome<T>> future, boolean direct) {
         String name = command.name();
         if (blockedCommands.contains(name)) {
             future.complete(new CommandError<>(name, CommandError.BLOCKED,
                     name + " is blocked for this guest, not sent to the agent"));
-            return future;
+            return null;
         }
         if (closed) {
             future.complete(new NotConnected<>(name, "the agent connection was closed"));
-            return future;
+            return null;
         }
         ResponseTimeout vm = responseTimeout;
         ResponseTimeout own = command.fixedTimeout() != null ? command.fixedTimeout()
                 : commandTimeouts.getOrDefault(name, vm);
-        Call<T> call = new Call<>(command, System.nanoTime(), ResponseTimeout.syncWait(vm, own).toNanos(),
+        return new Call<>(command, System.nanoTime(), ResponseTimeout.syncWait(vm, own).toNanos(),
                 own.commandWait().map(Duration::toNanos).orElse(-1L), future, direct);
+    }
+
+    private void enqueue(Call<?> call) {
         try {
-            loop.execute(() -> session.enqueue(call));
+            loop.execute(() -> session.locked(() -> session.enqueue(call)));
         } catch (RejectedExecutionException e) {
-            future.complete(new NotConnected<>(name, "the agent runtime is closed"));
+            fail(call, new NotConnected<>(call.name(), "the agent runtime is closed"));
         }
-        return future;
     }
 
     private <T> void finish(Call<T> call, AgentOutcome<T> outcome) {
@@ -282,8 +309,15 @@ public final class GuestAgent implements AutoCloseable {
         }
     }
 
-    /** The connection's state machine. Every method runs on the event loop thread. */
+    /**
+     * The connection's state machine. Every method runs with {@link #lock} held, which is never held across a
+     * wait: on the event loop thread, or on a {@link #runOnCaller} caller's thread for the call it runs itself.
+     * Timers and pump() are the loop's alone (its timer queue is not thread-safe).
+     */
     private final class Session implements EventLoop.Handler {
+        private final ReentrantLock lock = new ReentrantLock();
+        /** The selector of the caller thread running {@link #current} itself; null when the loop runs it. */
+        private Selector borrower;
         private final ArrayDeque<Call<?>> queue = new ArrayDeque<>();
         private final ReplyFramer framer = new ReplyFramer(maxReplyBytes);
         private Call<?> current;
@@ -295,6 +329,102 @@ public final class GuestAgent implements AutoCloseable {
         private ByteBuffer out;
         private EventLoop.Timer deadline;
 
+        void locked(Runnable r) {
+            lock.lock();
+            try {
+                r.run();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /**
+         * Runs call on the calling thread if the agent is idle and synchronised, and returns true once it has
+         * completed; false (nothing done) when the loop must run it. The loop's key stops reading meanwhile so
+         * the reply wakes only this thread; a close wakes it too.
+         */
+        boolean runOnCaller(Call<?> call) {
+            CallerThread me = CallerThread.current();
+            if (me == null || !lock.tryLock()) {
+                return false;
+            }
+            SelectionKey mine;
+            try {
+                if (closed || current != null || !queue.isEmpty() || !synced || out != null || channel == null
+                        || !channel.isConnected() || !drain(me.buffer) || (mine = me.watch(channel)) == null) {
+                    return false;
+                }
+                borrower = me.selector;
+                current = call;
+                call.commandLeft = call.commandWait;
+                startCommand(); // writes; arm() leaves deadlines to this thread while borrowed
+            } finally {
+                lock.unlock();
+            }
+            try {
+                long deadline = call.submitted + call.commandWait;
+                while (true) {
+                    long left = call.commandWait < 0 ? 0 : deadline - System.nanoTime();
+                    if (call.commandWait < 0 || left > 0) {
+                        me.await(call.commandWait < 0 ? 0 : Math.max(1, (left + 999_999) / 1_000_000));
+                    }
+                    lock.lock();
+                    try {
+                        if (current == call && out != null) {
+                            flush();
+                        }
+                        if (current == call && channel != null) {
+                            read(me.buffer);
+                        }
+                        if (current != call) {
+                            return true; // answered, failed, or closed (shutdown completed it)
+                        }
+                        if (call.commandWait >= 0 && deadline - System.nanoTime() <= 0) {
+                            expire(call, Phase.COMMAND);
+                            return true;
+                        }
+                        mine.interestOps(SelectionKey.OP_READ | (out != null ? SelectionKey.OP_WRITE : 0));
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            } finally {
+                me.unwatch(mine);
+                lock.lock();
+                try {
+                    borrower = null;
+                    updateInterest();
+                    if (!queue.isEmpty()) {
+                        loop.execute(() -> locked(this::pump)); // calls queued meanwhile: the loop's again
+                    }
+                } catch (RejectedExecutionException e) {
+                    shutdown();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+
+        /**
+         * Reads what arrived on an idle connection: true if nothing did. Stray bytes mean the agent is out of
+         * step (resynchronise), EOF that it went away (reconnect); either way the loop's path handles the call.
+         */
+        private boolean drain(ByteBuffer buf) {
+            buf.clear();
+            int n;
+            try {
+                n = channel.read(buf);
+            } catch (IOException e) {
+                n = -1;
+            }
+            if (n < 0) {
+                closeChannel();
+            } else if (n > 0) {
+                synced = false;
+            }
+            return n == 0;
+        }
+
         void enqueue(Call<?> call) {
             if (closed) {
                 fail(call, new NotConnected<>(call.name(), "the agent connection was closed"));
@@ -303,7 +433,8 @@ public final class GuestAgent implements AutoCloseable {
             if (current != null || !queue.isEmpty()) {
                 call.waited = true;
                 if (call.commandWait >= 0) {
-                    call.queueTimer = loop.schedule(call.submitted + call.commandWait, () -> expireQueued(call));
+                    call.queueTimer = loop.schedule(call.submitted + call.commandWait,
+                            () -> locked(() -> expireQueued(call)));
                 }
             }
             queue.add(call);
@@ -378,7 +509,7 @@ public final class GuestAgent implements AutoCloseable {
 
         private void retryConnectLater() {
             Call<?> call = current;
-            loop.schedule(System.nanoTime() + CONNECT_RETRY_NANOS, () -> {
+            loop.schedule(System.nanoTime() + CONNECT_RETRY_NANOS, () -> locked(() -> {
                 if (current != call || phase != Phase.SYNC || channel != null) {
                     return; // timed out or closed meanwhile
                 }
@@ -392,7 +523,7 @@ public final class GuestAgent implements AutoCloseable {
                     fail(call, new NotConnected<>(call.name(), refused));
                     pump();
                 }
-            });
+            }));
         }
 
         private void startSync() {
@@ -421,10 +552,13 @@ public final class GuestAgent implements AutoCloseable {
 
         private void arm(long budgetNanos) {
             cancelDeadline();
-            if (budgetNanos >= 0) {
+            if (budgetNanos >= 0 && borrower == null) {
                 Call<?> call = current;
                 Phase p = phase;
-                deadline = loop.schedule(System.nanoTime() + budgetNanos, () -> onDeadline(call, p));
+                deadline = loop.schedule(System.nanoTime() + budgetNanos, () -> locked(() -> {
+                    expire(call, p);
+                    pump();
+                }));
             }
         }
 
@@ -435,13 +569,14 @@ public final class GuestAgent implements AutoCloseable {
             }
         }
 
-        private void onDeadline(Call<?> call, Phase p) {
+        /** The deadline of call in phase p has passed: not responding, unless the reply is already there. */
+        private void expire(Call<?> call, Phase p) {
             if (current != call || phase != p) {
                 return;
             }
             // the reply may already be in the socket buffer: NoWait means "unless the reply is already there"
             if (channel != null && channel.isConnected()) {
-                read();
+                read(borrower != null ? CallerThread.current().buffer : loop.readBuffer);
             }
             if (current == call && phase == p) {
                 deadline = null;
@@ -453,11 +588,21 @@ public final class GuestAgent implements AutoCloseable {
                 updateInterest();
                 fail(call, new NotResponding<>(call.name(), p, call.elapsed()));
             }
-            pump();
         }
 
         @Override
         public void ready(SelectionKey k) {
+            lock.lock();
+            try {
+                if (borrower == null) {
+                    onReady(k);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void onReady(SelectionKey k) {
             if (k != key || !k.isValid()) {
                 return;
             }
@@ -481,7 +626,7 @@ public final class GuestAgent implements AutoCloseable {
                 flush();
             }
             if (channel != null && k.isValid() && k.isReadable()) {
-                read();
+                read(loop.readBuffer);
             }
             pump();
         }
@@ -489,8 +634,12 @@ public final class GuestAgent implements AutoCloseable {
         @Override
         public void failed(Throwable t) {
             LOG.log(Level.ERROR, "guest agent " + socket + ": internal error", t);
-            agentError("internal error: " + t);
-            pump();
+            locked(() -> {
+                if (borrower == null) {
+                    agentError("internal error: " + t);
+                    pump();
+                }
+            });
         }
 
         private void flush() {
@@ -511,12 +660,11 @@ public final class GuestAgent implements AutoCloseable {
 
         private void updateInterest() {
             if (key != null && key.isValid() && channel.isConnected()) {
-                key.interestOps(SelectionKey.OP_READ | (out != null ? SelectionKey.OP_WRITE : 0));
+                key.interestOps(borrower != null ? 0 : SelectionKey.OP_READ | (out != null ? SelectionKey.OP_WRITE : 0));
             }
         }
 
-        private void read() {
-            ByteBuffer buf = loop.readBuffer;
+        private void read(ByteBuffer buf) {
             for (int i = 0; i < MAX_READS_PER_WAKEUP && channel != null; i++) {
                 buf.clear();
                 int n;
@@ -655,6 +803,9 @@ public final class GuestAgent implements AutoCloseable {
                 key = null;
             }
             closeQuietly(channel);
+            if (!loop.inLoop()) {
+                loop.selector().wakeup(); // the socket is released once the loop drops its cancelled key
+            }
             channel = null;
             connected = false;
             synced = false;
@@ -663,6 +814,9 @@ public final class GuestAgent implements AutoCloseable {
         }
 
         void shutdown() {
+            if (borrower != null) {
+                borrower.wakeup(); // the caller running current finds it completed below
+            }
             Call<?> call = current;
             dropCurrent();
             closeChannel();
@@ -679,8 +833,84 @@ public final class GuestAgent implements AutoCloseable {
         }
     }
 
+    /** A caller thread's own selector and read buffer, for the calls it runs itself; kept for the thread's life. */
+    private static final class CallerThread {
+        private static final ThreadLocal<CallerThread> CURRENT = ThreadLocal.withInitial(CallerThread::open);
+        final Selector selector;
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
+
+        private CallerThread(Selector selector) {
+            this.selector = selector;
+        }
+
+        private static CallerThread open() {
+            try {
+                return new CallerThread(Selector.open());
+            } catch (IOException e) {
+                return null; // no fast path on this thread; the loop runs its calls
+            }
+        }
+
+        /** This thread's, or null when it has none. */
+        static CallerThread current() {
+            return CURRENT.get();
+        }
+
+        /**
+         * Watches ch for reading, or returns null if it cannot (the loop's path then handles the call). The key
+         * stays registered between calls (interest 0), so back-to-back calls cost no epoll_ctl.
+         */
+        SelectionKey watch(SocketChannel ch) {
+            try {
+                SelectionKey k = ch.keyFor(selector);
+                if (k != null && k.isValid()) {
+                    k.interestOps(SelectionKey.OP_READ);
+                    return k;
+                }
+                if (k != null) {
+                    selector.selectNow(); // deregisters the cancelled key so ch can register anew
+                    selector.selectedKeys().clear();
+                }
+                return ch.register(selector, SelectionKey.OP_READ);
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        void await(long millis) {
+            try {
+                selector.select(millis);
+            } catch (IOException e) {
+                // treated like a wakeup: the caller re-checks the connection and its deadline
+            }
+            selector.selectedKeys().clear();
+        }
+
+        /**
+         * Stops watching until the next call. A key of a channel closed meanwhile is deregistered by this
+         * thread's next select; the peer has seen the shutdown already (see closeQuietly).
+         */
+        void unwatch(SelectionKey k) {
+            try {
+                k.interestOps(0);
+            } catch (RuntimeException e) {
+                // cancelled: the channel was closed
+            }
+        }
+    }
+
     private static void closeQuietly(SocketChannel ch) {
         if (ch != null) {
+            try {
+                if (ch.isConnected()) {
+                    // a caller thread's selector may hold the channel (and so the socket) open until its next
+                    // select; shutting down first makes the agent see EOF now and accept the next connection
+                    ch.shutdownOutput();
+                    ch.shutdownInput();
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // closing below is what matters
+            }
             try {
                 ch.close();
             } catch (IOException ignored) {

@@ -29,95 +29,138 @@ public final class GuestCommands {
     public static final String SHUTDOWN = "guest-shutdown";
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    // built once (commands are immutable): serialising a request on every call costs more than a ping's syscalls
+    private static final AgentCommand<Void> PING_COMMAND =
+            simple(PING, GuestCommands::parsePing);
+    private static final AgentCommand<GuestAgentInfo> INFO_COMMAND =
+            simple(INFO, GuestCommands::parseInfo);
+    private static final AgentCommand<GuestOsInfo> OS_INFO_COMMAND =
+            simple(OS_INFO, GuestCommands::parseOsInfo);
+    private static final AgentCommand<String> HOST_NAME_COMMAND =
+            simple(HOST_NAME, GuestCommands::parseHostName);
+    private static final AgentCommand<GuestTimezone> TIMEZONE_COMMAND =
+            simple(TIMEZONE, GuestCommands::parseTimezone);
+    private static final AgentCommand<List<GuestUser>> USERS_COMMAND =
+            simple(USERS, GuestCommands::parseUsers);
+    private static final AgentCommand<List<GuestFilesystem>> FS_INFO_COMMAND =
+            simple(FS_INFO, GuestCommands::parseFsInfo);
+    private static final AgentCommand<List<GuestNetworkInterface>> NETWORK_INTERFACES_COMMAND =
+            simple(NETWORK_INTERFACES, GuestCommands::parseNetworkInterfaces);
+    private static final AgentCommand<Instant> TIME_COMMAND =
+            simple(TIME, GuestCommands::parseTime);
 
     public static AgentCommand<Void> ping() {
-        return simple(PING, r -> null);
+        return PING_COMMAND;
+    }
+
+    private static Void parsePing(JsonNode r) {
+        return null;
     }
 
     public static AgentCommand<GuestAgentInfo> info() {
-        return simple(INFO, r -> {
-            List<GuestAgentInfo.SupportedCommand> cmds = new ArrayList<>();
-            for (JsonNode c : array(r, "supported_commands")) {
-                String name = text(c, "name");
-                if (name != null) {
-                    cmds.add(new GuestAgentInfo.SupportedCommand(name, c.path("enabled").asBoolean(true),
-                            c.path("success-response").asBoolean(true)));
-                }
+        return INFO_COMMAND;
+    }
+
+    private static GuestAgentInfo parseInfo(JsonNode r) {
+        List<GuestAgentInfo.SupportedCommand> cmds = new ArrayList<>();
+        for (JsonNode c : array(r, "supported_commands")) {
+            String name = text(c, "name");
+            if (name != null) {
+                cmds.add(new GuestAgentInfo.SupportedCommand(name, c.path("enabled").asBoolean(true),
+                        c.path("success-response").asBoolean(true)));
             }
-            return new GuestAgentInfo(text(object(r), "version"), cmds);
-        });
+        }
+        return new GuestAgentInfo(text(object(r), "version"), cmds);
     }
 
     public static AgentCommand<GuestOsInfo> osInfo() {
-        return simple(OS_INFO, r -> {
-            JsonNode o = object(r);
-            return new GuestOsInfo(text(o, "id"), text(o, "name"), text(o, "pretty-name"), text(o, "version"),
-                    text(o, "version-id"), text(o, "variant"), text(o, "variant-id"), text(o, "kernel-release"),
-                    text(o, "kernel-version"), text(o, "machine"));
-        });
+        return OS_INFO_COMMAND;
+    }
+
+    private static GuestOsInfo parseOsInfo(JsonNode r) {
+        JsonNode o = object(r);
+        return new GuestOsInfo(text(o, "id"), text(o, "name"), text(o, "pretty-name"), text(o, "version"),
+                text(o, "version-id"), text(o, "variant"), text(o, "variant-id"), text(o, "kernel-release"),
+                text(o, "kernel-version"), text(o, "machine"));
     }
 
     public static AgentCommand<String> hostName() {
-        return simple(HOST_NAME, r -> text(object(r), "host-name"));
+        return HOST_NAME_COMMAND;
+    }
+
+    private static String parseHostName(JsonNode r) {
+        return text(object(r), "host-name");
     }
 
     public static AgentCommand<GuestTimezone> timezone() {
-        return simple(TIMEZONE, r -> new GuestTimezone(text(object(r), "zone"), r.path("offset").asInt(0)));
+        return TIMEZONE_COMMAND;
+    }
+
+    private static GuestTimezone parseTimezone(JsonNode r) {
+        return new GuestTimezone(text(object(r), "zone"), r.path("offset").asInt(0));
     }
 
     public static AgentCommand<List<GuestUser>> users() {
-        return simple(USERS, r -> {
-            List<GuestUser> users = new ArrayList<>();
-            for (JsonNode u : list(r)) {
-                JsonNode t = u.get("login-time");
-                Instant login = t != null && t.isNumber()
-                        ? Instant.ofEpochSecond(0, Math.round(t.asDouble() * 1e9)) : null;
-                users.add(new GuestUser(text(u, "user"), text(u, "domain"), login));
-            }
-            return List.copyOf(users);
-        });
+        return USERS_COMMAND;
+    }
+
+    private static List<GuestUser> parseUsers(JsonNode r) {
+        List<GuestUser> users = new ArrayList<>();
+        for (JsonNode u : list(r)) {
+            JsonNode t = u.get("login-time");
+            Instant login = t != null && t.isNumber()
+                    ? Instant.ofEpochSecond(0, Math.round(t.asDouble() * 1e9)) : null;
+            users.add(new GuestUser(text(u, "user"), text(u, "domain"), login));
+        }
+        return List.copyOf(users);
     }
 
     public static AgentCommand<List<GuestFilesystem>> fsInfo() {
-        return simple(FS_INFO, r -> {
-            List<GuestFilesystem> fss = new ArrayList<>();
-            for (JsonNode f : list(r)) {
-                List<GuestFilesystem.Disk> disks = new ArrayList<>();
-                for (JsonNode d : array(f, "disk")) {
-                    disks.add(new GuestFilesystem.Disk(text(d, "dev"), text(d, "serial"), text(d, "bus-type"),
-                            integer(d, "bus"), integer(d, "target"), integer(d, "unit")));
-                }
-                fss.add(new GuestFilesystem(text(f, "name"), text(f, "mountpoint"), text(f, "type"),
-                        number(f, "used-bytes"), number(f, "total-bytes"), disks));
+        return FS_INFO_COMMAND;
+    }
+
+    private static List<GuestFilesystem> parseFsInfo(JsonNode r) {
+        List<GuestFilesystem> fss = new ArrayList<>();
+        for (JsonNode f : list(r)) {
+            List<GuestFilesystem.Disk> disks = new ArrayList<>();
+            for (JsonNode d : array(f, "disk")) {
+                disks.add(new GuestFilesystem.Disk(text(d, "dev"), text(d, "serial"), text(d, "bus-type"),
+                        integer(d, "bus"), integer(d, "target"), integer(d, "unit")));
             }
-            return List.copyOf(fss);
-        });
+            fss.add(new GuestFilesystem(text(f, "name"), text(f, "mountpoint"), text(f, "type"),
+                    number(f, "used-bytes"), number(f, "total-bytes"), disks));
+        }
+        return List.copyOf(fss);
     }
 
     public static AgentCommand<List<GuestNetworkInterface>> networkInterfaces() {
-        return simple(NETWORK_INTERFACES, r -> {
-            List<GuestNetworkInterface> ifs = new ArrayList<>();
-            for (JsonNode i : list(r)) {
-                List<GuestNetworkInterface.IpAddress> ips = new ArrayList<>();
-                for (JsonNode a : array(i, "ip-addresses")) {
-                    ips.add(new GuestNetworkInterface.IpAddress(text(a, "ip-address-type"), text(a, "ip-address"),
-                            a.path("prefix").asInt(0)));
-                }
-                ifs.add(new GuestNetworkInterface(text(i, "name"), text(i, "hardware-address"), ips));
+        return NETWORK_INTERFACES_COMMAND;
+    }
+
+    private static List<GuestNetworkInterface> parseNetworkInterfaces(JsonNode r) {
+        List<GuestNetworkInterface> ifs = new ArrayList<>();
+        for (JsonNode i : list(r)) {
+            List<GuestNetworkInterface.IpAddress> ips = new ArrayList<>();
+            for (JsonNode a : array(i, "ip-addresses")) {
+                ips.add(new GuestNetworkInterface.IpAddress(text(a, "ip-address-type"), text(a, "ip-address"),
+                        a.path("prefix").asInt(0)));
             }
-            return List.copyOf(ifs);
-        });
+            ifs.add(new GuestNetworkInterface(text(i, "name"), text(i, "hardware-address"), ips));
+        }
+        return List.copyOf(ifs);
     }
 
     /** guest-get-time: the guest's clock (nanoseconds since the epoch on the wire). */
     public static AgentCommand<Instant> time() {
-        return simple(TIME, r -> {
-            if (!r.canConvertToLong()) {
-                throw new IllegalArgumentException("expected an integer, got " + r.getNodeType());
-            }
-            long ns = r.asLong();
-            return Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L), Math.floorMod(ns, 1_000_000_000L));
-        });
+        return TIME_COMMAND;
+    }
+
+    private static Instant parseTime(JsonNode r) {
+        if (!r.canConvertToLong()) {
+            throw new IllegalArgumentException("expected an integer, got " + r.getNodeType());
+        }
+        long ns = r.asLong();
+        return Instant.ofEpochSecond(Math.floorDiv(ns, 1_000_000_000L), Math.floorMod(ns, 1_000_000_000L));
     }
 
     /**

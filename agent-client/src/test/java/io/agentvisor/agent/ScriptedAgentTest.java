@@ -314,6 +314,119 @@ class ScriptedAgentTest {
         }
     }
 
+    // ---- callAndWait on an idle, synchronised agent runs the call on its caller's thread -------------------
+
+    @Test
+    void whileACallerRunsItsOwnCallQueuedCallsKeepTheirDeadlinesAndRunAfterIt() throws Exception {
+        try (ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> {
+            if (cmd.equals("guest-get-fsinfo")) {
+                Thread.sleep(3000);
+                c.send("{\"return\": []}\n");
+            } else {
+                c.standard(cmd, req);
+            }
+        })) {
+            GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(30));
+            assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess()); // synchronised
+            CompletableFuture<AgentOutcome<List<GuestFilesystem>>> slow =
+                    CompletableFuture.supplyAsync(() -> agent.callAndWait(GuestCommands.fsInfo()));
+            awaitReceived(sa, "guest-get-fsinfo");
+            CompletableFuture<AgentOutcome<String>> patient = agent.hostName(); // 30 s: waits its turn
+            agent.setResponseTimeout(ResponseTimeout.ofSeconds(1));
+            NotResponding<?> nr = assertInstanceOf(NotResponding.class, agent.ping().get(60, TimeUnit.SECONDS));
+            assertEquals(Phase.QUEUED, nr.phase(), "the loop timed the queued call out while the caller ran its own");
+            assertFalse(slow.isDone());
+            assertEquals(new Success<>(List.of()), slow.get(60, TimeUnit.SECONDS));
+            assertEquals(new Success<>("scripted"), patient.get(60, TimeUnit.SECONDS), "the queue moved on after it");
+            assertEquals(1, sa.connections());
+        }
+    }
+
+    @Test
+    void closingTheAgentReleasesACallerBlockedInItsOwnCall() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> {
+            if (cmd.equals("guest-get-time")) {
+                release.await();
+            } else {
+                c.standard(cmd, req);
+            }
+        })) {
+            GuestAgent agent = open(sa, ResponseTimeout.BLOCK);
+            assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess());
+            CompletableFuture<AgentOutcome<java.time.Instant>> blocked =
+                    CompletableFuture.supplyAsync(() -> agent.callAndWait(GuestCommands.time()));
+            awaitReceived(sa, "guest-get-time");
+            agent.close();
+            assertInstanceOf(NotConnected.class, blocked.get(10, TimeUnit.SECONDS));
+            release.countDown();
+        }
+    }
+
+    @Test
+    void strayBytesBetweenCallsMakeTheNextCallResynchronise() throws Exception {
+        try (ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> {
+            c.standard(cmd, req);
+            if (cmd.equals("guest-ping")) {
+                c.send("{\"return\": {\"host-name\": \"STRAY\"}}\n"); // unsolicited: no call is waiting for it
+            }
+        })) {
+            GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(5));
+            assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess());
+            Thread.sleep(300); // the stray line has arrived before the next call starts
+            assertEquals(new Success<>("scripted"), agent.callAndWait(GuestCommands.hostName()));
+            assertEquals(List.of("guest-sync-delimited", "guest-ping", "guest-sync-delimited", "guest-get-host-name"),
+                    sa.received());
+        }
+    }
+
+    @Test
+    void anAgentGoingAwayRightAfterACallersOwnCallIsReconnected() throws Exception {
+        try (ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> {
+            c.standard(cmd, req);
+            if (cmd.equals("guest-get-host-name")) {
+                c.close();
+            }
+        })) {
+            GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(5));
+            assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess());
+            assertEquals(new Success<>("scripted"), agent.callAndWait(GuestCommands.hostName()));
+            Thread.sleep(300); // the agent's EOF has arrived
+            assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess(), "a new connection, not an EOF error");
+            assertEquals(2, sa.connections());
+        }
+    }
+
+    @Test
+    void concurrentCallersEachGetTheirOwnReply() throws Exception {
+        try (ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> c.standard(cmd, req))) {
+            GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(30));
+            List<CompletableFuture<Void>> callers = new java.util.ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                callers.add(CompletableFuture.runAsync(() -> {
+                    for (int i = 0; i < 100; i++) {
+                        assertEquals(new Success<Void>(null), agent.callAndWait(GuestCommands.ping()));
+                        assertEquals(new Success<>("scripted"), agent.callAndWait(GuestCommands.hostName()));
+                    }
+                }, java.util.concurrent.Executors.newSingleThreadExecutor()));
+            }
+            for (int i = 0; i < 100; i++) {
+                assertEquals(new Success<>("scripted"), agent.hostName().get(60, TimeUnit.SECONDS));
+            }
+            CompletableFuture.allOf(callers.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            assertEquals(1, sa.connections());
+            assertEquals(1, java.util.Collections.frequency(sa.received(), "guest-sync-delimited"), "never out of step");
+        }
+    }
+
+    private static void awaitReceived(ScriptedAgent sa, String command) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!sa.received().contains(command)) {
+            assertTrue(System.nanoTime() < until, command + " never reached the agent");
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void closingTheRuntimeCompletesPendingCalls() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
