@@ -27,10 +27,13 @@ import java.util.List;
 /**
  * The driver-owned part of a VM's status, as a pure function of what the runtime and the agent cache say, and of
  * the status currently stored (for stable lastTransitionTime and lastContact). Deterministic: the same inputs give
- * an equal object, so "nothing changed" means "no write". The only clock-driven field, lastContact, moves at
- * most once per {@link #CONTACT_RESOLUTION}.
+ * an equal object, so "nothing changed" means "no write". The one clock-driven field, lastContact, never causes
+ * a write by itself: {@link #build} keeps the stored stamp, and {@link #withContact} brings it up to date only on
+ * a write that happens anyway, so an idle VM costs no writes at all. While the agent is Responsive, the stamp's
+ * freshness is vouched for by the driver's node Lease (the driver would have written the change otherwise).
  */
 public final class StatusBuilder {
+    /** A stamp moves at most this often, even when other fields change on every poll. */
     public static final Duration CONTACT_RESOLUTION = Duration.ofMinutes(1);
 
     private StatusBuilder() {
@@ -64,7 +67,7 @@ public final class StatusBuilder {
             e.setTime(a.errorTime() == null ? null : rfc3339(a.errorTime()));
             ag.setLastError(e);
         }
-        ag.setLastContact(contact(a.lastContact(), storedAgent == null ? null : storedAgent.getLastContact()));
+        ag.setLastContact(storedAgent == null ? null : storedAgent.getLastContact());
         st.setAgent(ag);
         st.setGuest(guest(a));
 
@@ -113,7 +116,18 @@ public final class StatusBuilder {
         };
     }
 
-    /** Keeps the stored stamp unless the new contact is at least a minute newer: a freshness hint, not a per-poll write. */
+    /**
+     * The status about to be written (because something else changed) with lastContact brought up to date. The
+     * stamp only rides along with other changes; see the class comment.
+     */
+    public static VirtualMachineStatus withContact(VirtualMachineStatus st, Instant latest) {
+        if (st.getAgent() != null) {
+            st.getAgent().setLastContact(contact(latest, st.getAgent().getLastContact()));
+        }
+        return st;
+    }
+
+    /** Keeps the stored stamp unless the new contact is at least {@link #CONTACT_RESOLUTION} newer. */
     static String contact(Instant latest, String stored) {
         if (latest == null) {
             return stored;

@@ -509,12 +509,13 @@ final class VmRuntime {
                 : record.accelerator(), record != null, runningReason, message, settings.enabled());
         VirtualMachineStatus desired = StatusBuilder.build(s, view, settings, vm.getStatus(),
                 vm.getMetadata().getGeneration(), clock.instant());
-        JsonNode want = KubeOps.owned(desired);
+        JsonNode want = KubeOps.owned(desired); // with the stored lastContact: a newer answer alone is no change
         if (want.equals(KubeOps.owned(vm.getStatus())) || want.equals(lastSent)) {
             return;
         }
         try {
-            node.kube().applyStatus(vm.getMetadata().getNamespace(), vm.getMetadata().getName(), desired);
+            node.kube().applyStatus(vm.getMetadata().getNamespace(), vm.getMetadata().getName(),
+                    StatusBuilder.withContact(desired, view.lastContact()));
             lastSent = want;
             String ek = phase + "/" + s.running() + "/" + (view.responsive() ? "R" : "U");
             if (!ek.equals(lastEventKey)) {

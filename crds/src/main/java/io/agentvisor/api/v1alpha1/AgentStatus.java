@@ -28,7 +28,9 @@ public class AgentStatus {
 
     private AgentError lastError;
 
-    @JsonPropertyDescription("Last answered call (RFC 3339), refreshed at most once a minute.")
+    @JsonPropertyDescription("Last answered call (RFC 3339) as of the last status change: it rides along with other"
+            + " status writes, at most once a minute, and never causes a write by itself (an idle VM costs no API"
+            + " writes). While state is Responsive the agent is still answering; the node Lease shows the driver is watching.")
     private String lastContact;
 
     public AgentState getState() {
