@@ -487,60 +487,124 @@ class ReliabilityIT {
         Path pidFile = api.kubeconfig().getParent().resolve("kube-apiserver.pid");
         Assumptions.assumeTrue(Files.exists(pidFile), "no " + pidFile);
         long apiPid = Long.parseLong(Files.readString(pidFile).trim());
-        Map<String, Instant> started = startTimes(live());
-        long operatorPid = operator.pid();
-        long driverPid = driver.pid();
-        int operatorStarts = operator.starts();
-        int driverStarts = driver.starts();
+        Outage outage = new Outage();
         Signals.stop(apiPid);
         try {
             Thread.sleep(20_000);
-            for (String name : live()) {
-                assertTrue(Sys.alive(pids.get(name)), name + ": QEMU keeps running while the API hangs");
-            }
-            assertTrue(operator.isAlive() && driver.isAlive(), "operator and driver survive the hang");
+            outage.assertNothingStoppedMeanwhile();
         } finally {
             Signals.cont(apiPid);
         }
-        Summary.check("20 s API hang: every QEMU kept running, operator and driver alive");
-        // status updates resume: a policy edit goes through the operator (agentPolicy) and the driver (applied)
-        runTimeout = 5;
-        await("the API answers again", Duration.ofSeconds(60), () -> {
-            setPolicyTimeout(RUN_POLICY, runTimeout);
-            return true;
-        }, b -> b);
-        for (String name : live()) {
-            await(name + ": timeout " + runTimeout + " applied after the hang", Duration.ofSeconds(120),
-                    () -> status(name), s -> healthy(s) && Integer.valueOf(runTimeout).equals(appliedTimeout(s)));
-        }
-        var lease = await("the driver renews its Lease again", Duration.ofSeconds(60),
-                () -> k.leases().inNamespace(SYSTEM_NS).withName(NodeLeases.leaseName(NODE)).get(),
-                l -> NodeLeases.isFresh(l, Instant.now()));
-        assertNotNull(lease);
-        assertSamePids(live(), started);
-        assertOneQemuEach(live());
-        assertEquals(operatorPid, operator.pid());
-        assertEquals(driverPid, driver.pid());
-        assertEquals(operatorStarts, operator.starts());
-        assertEquals(driverStarts, driver.starts());
-        assertTrue(operator.isAlive() && driver.isAlive());
-        Summary.check("after SIGCONT: operator and driver reconnected by themselves (same pids), policy edit "
-                + "resolved and applied (responseTimeout " + runTimeout + "), Lease fresh, same QEMU pids");
+        Summary.check("20 s API hang (requests hang, nothing refused): every QEMU kept running, operator and driver alive");
+        outage.assertRecovered(5, "after SIGCONT");
     }
 
     @Test
     @Order(4)
+    @DisplayName("3b kube-apiserver and etcd stopped for 15 s, then restarted on the same data, while VMs run")
+    void apiserverAndEtcdRestart() throws Exception {
+        Assumptions.assumeTrue(!live().isEmpty(), "needs running guests");
+        Map<String, String> uidsBefore = new java.util.TreeMap<>();
+        for (String name : live()) {
+            uidsBefore.put(name, k.resources(VirtualMachine.class).inNamespace(NS).withName(name).get()
+                    .getMetadata().getUid());
+        }
+        Outage outage = new Outage();
+        Thread watcher = new Thread(() -> {
+            try {
+                Thread.sleep(8_000); // while the control plane is down (refused connections, not a hang)
+                outage.assertNothingStoppedMeanwhile();
+                outage.checkedWhileDown = true;
+            } catch (InterruptedException | AssertionError e) {
+                outage.problemWhileDown = e;
+            }
+        }, "e2e-outage-watch");
+        watcher.start();
+        api.restart(Duration.ofSeconds(15)); // SIGTERM etcd + apiserver + KCM, 15 s down, start again
+        watcher.join();
+        if (outage.problemWhileDown != null) {
+            throw new AssertionError("during the outage: " + outage.problemWhileDown.getMessage(), outage.problemWhileDown);
+        }
+        assertTrue(outage.checkedWhileDown);
+        Summary.check("etcd + kube-apiserver + controller manager stopped for 15 s: every QEMU kept running, operator "
+                + "and driver alive and not restarted while the API refused connections");
+        outage.assertRecovered(4, "after the restart");
+        for (var e : uidsBefore.entrySet()) {
+            VirtualMachine vm = k.resources(VirtualMachine.class).inNamespace(NS).withName(e.getKey()).get();
+            assertNotNull(vm, e.getKey() + " survived the restart (etcd data kept)");
+            assertEquals(e.getValue(), vm.getMetadata().getUid(), e.getKey() + ": the same object, not a re-creation");
+        }
+        Summary.check("same VirtualMachine objects (same UIDs) after the restart: nothing lost from etcd");
+    }
+
+    /** What an API outage must not change: QEMU pids and start times, operator and driver processes. */
+    private final class Outage {
+        final Map<String, Instant> started = startTimes(live());
+        final long operatorPid = operator.pid();
+        final long driverPid = driver.pid();
+        final int operatorStarts = operator.starts();
+        final int driverStarts = driver.starts();
+        volatile boolean checkedWhileDown;
+        volatile Throwable problemWhileDown;
+
+        void assertNothingStoppedMeanwhile() {
+            for (String name : started.keySet()) {
+                assertTrue(Sys.alive(pids.get(name)), name + ": QEMU keeps running while the API is away");
+            }
+            assertTrue(operator.isAlive() && driver.isAlive(), "operator and driver survive the outage");
+        }
+
+        /** Both writers resume by themselves: a policy edit is resolved (operator) and applied (driver). */
+        void assertRecovered(int timeout, String when) throws Exception {
+            runTimeout = timeout;
+            await("the API answers again", Duration.ofSeconds(120), () -> {
+                setPolicyTimeout(RUN_POLICY, runTimeout);
+                return true;
+            }, b -> b);
+            for (String name : started.keySet()) {
+                await(name + ": timeout " + runTimeout + " applied " + when, Duration.ofSeconds(180),
+                        () -> status(name), s -> healthy(s) && Integer.valueOf(runTimeout).equals(appliedTimeout(s)));
+            }
+            var lease = await("the driver renews its Lease again", Duration.ofSeconds(60),
+                    () -> k.leases().inNamespace(SYSTEM_NS).withName(NodeLeases.leaseName(NODE)).get(),
+                    l -> NodeLeases.isFresh(l, Instant.now()));
+            assertNotNull(lease);
+            assertSamePids(List.copyOf(started.keySet()), started);
+            assertOneQemuEach(List.copyOf(started.keySet()));
+            assertEquals(operatorPid, operator.pid());
+            assertEquals(driverPid, driver.pid());
+            assertEquals(operatorStarts, operator.starts());
+            assertEquals(driverStarts, driver.starts());
+            assertTrue(operator.isAlive() && driver.isAlive());
+            Summary.check(when + ": operator and driver reconnected by themselves (same pids), policy edit resolved "
+                    + "and applied (responseTimeout " + runTimeout + "), Lease fresh, same QEMU pids, one QEMU each");
+        }
+    }
+
+    @Test
+    @Order(5)
     @DisplayName("6 409 conflicts under concurrent edits of one running VM's spec")
     void conflicts() throws Exception {
         Assumptions.assumeTrue(pids.containsKey("run-0"), "needs run-0 running");
         String name = "run-0";
         var res = k.resources(VirtualMachine.class).inNamespace(NS).withName(name);
-        // two writers read the same resourceVersion
-        VirtualMachine a = res.get();
-        VirtualMachine b = res.get();
-        assertEquals(a.getMetadata().getResourceVersion(), b.getMetadata().getResourceVersion());
-        addCommandTimeout(a, "guest-get-users", 3);
-        k.resource(a).update();
+        // two writers read the same resourceVersion; the first writes. (The driver and operator write status,
+        // which moves the resourceVersion too: if one of them got in first, both writers read again.)
+        VirtualMachine b = null;
+        for (int attempt = 0; b == null; attempt++) {
+            VirtualMachine a = res.get();
+            VirtualMachine stale = res.get();
+            assertEquals(a.getMetadata().getResourceVersion(), stale.getMetadata().getResourceVersion());
+            addCommandTimeout(a, "guest-get-users", 3);
+            try {
+                k.resource(a).update();
+                b = stale;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt > 20) {
+                    throw e;
+                }
+            }
+        }
         addCommandTimeout(b, "guest-get-osinfo", 4);
         KubernetesClientException conflict = null;
         try {
@@ -550,9 +614,18 @@ class ReliabilityIT {
         }
         assertNotNull(conflict, "the second writer with a stale resourceVersion must not overwrite the first");
         assertEquals(409, conflict.getCode(), conflict.getMessage());
-        VirtualMachine b2 = res.get();
-        addCommandTimeout(b2, "guest-get-osinfo", 4);
-        k.resource(b2).update();
+        for (int attempt = 0; ; attempt++) {
+            VirtualMachine b2 = res.get();
+            addCommandTimeout(b2, "guest-get-osinfo", 4);
+            try {
+                k.resource(b2).update();
+                break;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt > 20) {
+                    throw e;
+                }
+            }
+        }
         Summary.check("stale writer got 409; after re-reading, both writers' edits are in the spec");
 
         // now two writers hammering the same spec concurrently, each retrying on 409
@@ -616,7 +689,7 @@ class ReliabilityIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     @DisplayName("8c disk full in the driver's state directory")
     void diskFull() throws Exception {
         Assumptions.assumeTrue(tmpfs, "skipped: " + tmpfsReason);
@@ -699,7 +772,7 @@ class ReliabilityIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     @DisplayName("4 QEMU killed (RerunOnFailure restarts, Halted does not) and QEMU frozen (SIGSTOP/SIGCONT)")
     void qemuKilledAndFrozen() throws Exception {
         Assumptions.assumeTrue(pids.size() == 3, "needs the three running guests");
@@ -761,7 +834,7 @@ class ReliabilityIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     @DisplayName("7 VM specs with every kind of bad value: 422 naming the field, or a clear condition")
     void badValues() throws Exception {
         String k0 = TinyGuest.kernel().toString();
@@ -923,7 +996,7 @@ class ReliabilityIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     @DisplayName("8a kernel outside the allowed directories (operator check and the driver's own check)")
     void kernelOutsideAllowedDirs() throws Exception {
         long driverPid = driver.pid();
@@ -973,7 +1046,7 @@ class ReliabilityIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     @DisplayName("8b socket path over the AF_UNIX limit (second driver with a very long run dir)")
     void socketPathTooLong() throws Exception {
         Path base = Repo.shortTempDir("avlong");
@@ -1037,7 +1110,7 @@ class ReliabilityIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     @DisplayName("7b a VM the driver refuses keeps the driver's Running=False condition with the reason")
     void driverConditionsSurviveOperatorWrites() throws Exception {
         GenericKubernetesResource r = new GenericKubernetesResource();
@@ -1064,7 +1137,7 @@ class ReliabilityIT {
     }
 
     @Test
-    @Order(11)
+    @Order(12)
     @DisplayName("7c memory larger than any node (64Ei) is not placed")
     void hugeMemoryIsNotPlaced() throws Exception {
         GenericKubernetesResource r = new GenericKubernetesResource();

@@ -25,12 +25,15 @@ public final class KubeApiServer {
     private final Path dir;
     private final Path kubeconfig;
     private final String url;
+    /** etcd client, etcd peer, kube-apiserver: kept so a restart comes back where clients expect it */
+    private final int[] ports;
     private volatile KubernetesClient client;
 
-    private KubeApiServer(Path dir, int apiPort) {
+    private KubeApiServer(Path dir, int[] ports) {
         this.dir = dir;
         this.kubeconfig = dir.resolve("kubeconfig");
-        this.url = "https://127.0.0.1:" + apiPort;
+        this.ports = ports.clone();
+        this.url = "https://127.0.0.1:" + ports[2];
     }
 
     /** The control plane of this test run, started on first use. */
@@ -44,12 +47,9 @@ public final class KubeApiServer {
 
     private static KubeApiServer start() {
         Path dir = Repo.shortTempDir("avk8s");
-        int[] ports = freePorts(3);
-        KubeApiServer server = new KubeApiServer(dir, ports[2]);
+        KubeApiServer server = new KubeApiServer(dir, freePorts(3));
         try {
-            server.script("up", Map.of("ETCD_PORT", Integer.toString(ports[0]), "ETCD_PEER_PORT",
-                    Integer.toString(ports[1]), "APISERVER_PORT", Integer.toString(ports[2]), "WATCH_PID",
-                    Long.toString(ProcessHandle.current().pid()), "QUIET", "1"), 180);
+            server.up();
         } catch (RuntimeException e) {
             server.stop();
             throw e;
@@ -57,11 +57,32 @@ public final class KubeApiServer {
         return server;
     }
 
-    private void script(String verb, Map<String, String> env, int timeoutSeconds) {
+    private void up() {
+        script("up", Map.of("ETCD_PORT", Integer.toString(ports[0]), "ETCD_PEER_PORT", Integer.toString(ports[1]),
+                "APISERVER_PORT", Integer.toString(ports[2]), "WATCH_PID", Long.toString(ProcessHandle.current().pid()),
+                "QUIET", "1"), true, 180);
+    }
+
+    /**
+     * A real control-plane outage: stops kube-apiserver, etcd and the controller manager (SIGTERM, etcd's data
+     * kept), leaves them down for {@code down}, then starts them again on the same ports with the same token.
+     * Clients see refused connections meanwhile, then the same cluster (same objects, resourceVersions go on).
+     */
+    public void restart(java.time.Duration down) {
+        script("down", Map.of("QUIET", "1"), false, 60);
+        try {
+            Thread.sleep(down.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        up();
+    }
+
+    private void script(String verb, Map<String, String> env, boolean purgeWhenDone, int timeoutSeconds) {
         List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve("scripts/cluster.sh").toString(), verb,
                 dir.toString()));
-        if (verb.equals("up") || verb.equals("down")) {
-            cmd.add("--purge");
+        if (purgeWhenDone) {
+            cmd.add("--purge"); // down: delete the state dir; up: so does the watchdog when the JVM is gone
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(Path.of(dir + ".launcher.log").toFile()));
@@ -171,7 +192,7 @@ public final class KubeApiServer {
             client.close();
         }
         try {
-            script("down", Map.of("QUIET", "1"), 60);
+            script("down", Map.of("QUIET", "1"), true, 60);
         } catch (RuntimeException e) {
             System.err.println("stopping the test control plane: " + e.getMessage());
         }
