@@ -290,7 +290,7 @@ public final class AgentPoller implements AutoCloseable {
                         v.timezone(), v.users(), v.filesystems(), v.interfaces());
             });
         }
-        schedule.roundFailed(now);
+        schedule.roundFailed(now, now.minus(took));
         return false;
     }
 

@@ -18,8 +18,9 @@ import java.util.Map;
  * Nothing else is sent to an agent that does not answer.</li>
  * <li>When a probe is answered, every group that failed or fell due meanwhile runs at once (fresh data after a
  * recovery), as KubeVirt's poller re-reads everything when the agent connects.</li>
- * <li>Until the agent has answered once (a guest still booting), it is probed every
- * {@link #FIRST_CONTACT_PROBE_DELAY}: an agent that comes up is seen within a second, not an interval later.</li>
+ * <li>Until the agent has answered once (a guest still booting), a probe starts every
+ * {@link #FIRST_CONTACT_PROBE_DELAY}, or at once when the last one took that long (it waited out its timeout): so
+ * a guest-sync is nearly always waiting in the channel, and a booting guest's agent answers it as it comes up.</li>
  * </ul>
  */
 public final class PollSchedule {
@@ -89,11 +90,16 @@ public final class PollSchedule {
         nextProbe = null;
     }
 
-    public void roundFailed(Instant now) {
+    /** A round that started at {@code started} failed at {@code now}: probe only, from now on. */
+    public void roundFailed(Instant now, Instant started) {
         failedRounds++;
         Duration usual = probeDelay(failedRounds, intervals.get(PollGroup.USERS), unresponsiveAfter);
-        nextProbe = now.plus(everAnswered || usual.compareTo(FIRST_CONTACT_PROBE_DELAY) < 0 ? usual
-                : FIRST_CONTACT_PROBE_DELAY);
+        if (everAnswered || usual.compareTo(FIRST_CONTACT_PROBE_DELAY) < 0) {
+            nextProbe = now.plus(usual);
+        } else {
+            Instant paced = started.plus(FIRST_CONTACT_PROBE_DELAY); // start to start: NoWait cannot spin
+            nextProbe = paced.isAfter(now) ? paced : now;
+        }
     }
 
     static Duration probeDelay(int failedRounds, Duration usersInterval, int unresponsiveAfter) {

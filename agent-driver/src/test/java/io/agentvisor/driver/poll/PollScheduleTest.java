@@ -43,7 +43,7 @@ class PollScheduleTest {
     void aFailedRoundOnlyProbesThenBacksOffAndRecoveryRefreshesEverything() {
         PollSchedule s = new PollSchedule(AgentSettings.DEFAULTS.intervals(), 3, t0);
         s.answered();
-        s.roundFailed(t0);
+        s.roundFailed(t0, t0);
         assertTrue(s.probing());
         assertTrue(s.due(t0.plusSeconds(500)).isEmpty(), "nothing but the probe goes to a silent agent");
         assertFalse(s.probeDue(t0.plusSeconds(9)));
@@ -61,13 +61,19 @@ class PollScheduleTest {
     void anAgentThatNeverAnsweredIsProbedEverySecondUntilItDoes() {
         PollSchedule s = new PollSchedule(AgentSettings.DEFAULTS.intervals(), 3, t0);
         for (int i = 0; i < 5; i++) {
-            s.roundFailed(t0.plusSeconds(i));
+            s.roundFailed(t0.plusSeconds(i), t0.plusSeconds(i)); // refused at once (no socket yet)
             assertFalse(s.probeDue(t0.plusSeconds(i).plusMillis(999)));
             assertTrue(s.probeDue(t0.plusSeconds(i + 1)), "a booting guest's agent is looked for every second");
         }
+        // a probe that waited out a 5 s guest-sync is followed by the next at once: a sync is always pending
+        s.roundFailed(t0.plusSeconds(10), t0.plusSeconds(5));
+        assertTrue(s.probeDue(t0.plusSeconds(10)));
+        s.roundFailed(t0.plusSeconds(10).plusMillis(300), t0.plusSeconds(10)); // NoWait: paced, never a spin
+        assertFalse(s.probeDue(t0.plusSeconds(10).plusMillis(999)));
+        assertTrue(s.probeDue(t0.plusSeconds(11)));
         s.answered();
         assertEquals(List.of(PollGroup.values()), s.due(t0.plusSeconds(6)));
-        s.roundFailed(t0.plusSeconds(6));
+        s.roundFailed(t0.plusSeconds(6), t0.plusSeconds(6));
         assertFalse(s.probeDue(t0.plusSeconds(15)), "once it has answered, failures are probed at the users interval");
         assertTrue(s.probeDue(t0.plusSeconds(16)));
     }
