@@ -142,7 +142,9 @@ public final class GuestAgent implements AutoCloseable {
     }
 
     /**
-     * Sends a command and waits for its outcome (completed straight from the loop: for CLIs and simple callers).
+     * Sends a command and waits for its outcome: for CLIs and simple callers. When the agent is idle and
+     * synchronised, the call runs on the calling thread (which keeps a small selector of its own for that);
+     * otherwise it queues like {@link #call} and is completed straight from the loop.
      *
      * @throws IllegalStateException on the event loop's own thread (e.g. in a callback run inline), which
      *                               would wait for itself
@@ -365,7 +367,7 @@ public final class GuestAgent implements AutoCloseable {
                 long deadline = call.submitted + call.commandWait;
                 while (true) {
                     long left = call.commandWait < 0 ? 0 : deadline - System.nanoTime();
-                    if (call.commandWait < 0 || left > 0) {
+                    if (!call.future.isDone() && (call.commandWait < 0 || left > 0)) {
                         me.await(call.commandWait < 0 ? 0 : Math.max(1, (left + 999_999) / 1_000_000));
                     }
                     lock.lock();
@@ -380,7 +382,7 @@ public final class GuestAgent implements AutoCloseable {
                             return true; // answered, failed, or closed (shutdown completed it)
                         }
                         if (call.commandWait >= 0 && deadline - System.nanoTime() <= 0) {
-                            expire(call, Phase.COMMAND);
+                            expire(call, Phase.COMMAND, me.buffer);
                             return true;
                         }
                         mine.interestOps(SelectionKey.OP_READ | (out != null ? SelectionKey.OP_WRITE : 0));
@@ -556,7 +558,7 @@ public final class GuestAgent implements AutoCloseable {
                 Call<?> call = current;
                 Phase p = phase;
                 deadline = loop.schedule(System.nanoTime() + budgetNanos, () -> locked(() -> {
-                    expire(call, p);
+                    expire(call, p, loop.readBuffer);
                     pump();
                 }));
             }
@@ -570,13 +572,13 @@ public final class GuestAgent implements AutoCloseable {
         }
 
         /** The deadline of call in phase p has passed: not responding, unless the reply is already there. */
-        private void expire(Call<?> call, Phase p) {
+        private void expire(Call<?> call, Phase p, ByteBuffer buf) {
             if (current != call || phase != p) {
                 return;
             }
             // the reply may already be in the socket buffer: NoWait means "unless the reply is already there"
             if (channel != null && channel.isConnected()) {
-                read(borrower != null ? CallerThread.current().buffer : loop.readBuffer);
+                read(buf);
             }
             if (current == call && phase == p) {
                 deadline = null;

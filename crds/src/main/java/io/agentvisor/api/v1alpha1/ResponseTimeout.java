@@ -1,21 +1,17 @@
 package io.agentvisor.api.v1alpha1;
 
-import java.time.Duration;
-import java.util.Optional;
-
 import io.fabric8.kubernetes.api.model.IntOrString;
 
 /**
- * The guest agent response timeout with libvirt's semantics. In the API it is an int-or-string
- * ({@code Block}, {@code Default}, {@code NoWait} or an integer ≥ -2); in {@code status} it is always libvirt's
- * integer: -2 block, -1 default, 0 no wait, N seconds.
+ * The guest agent response timeout as the API carries it. In a spec it is an int-or-string ({@code Block},
+ * {@code Default}, {@code NoWait} or an integer ≥ -2); in {@code status} it is always libvirt's integer: -2 block,
+ * -1 default, 0 no wait, N seconds. What each value means for a call (how long a command and its guest-sync
+ * wait) is decided in one place only: the agent client's {@code io.agentvisor.agent.ResponseTimeout}.
  */
 public final class ResponseTimeout {
     public static final int BLOCK = -2;
     public static final int DEFAULT = -1;
     public static final int NOWAIT = 0;
-    /** What {@link #DEFAULT} means, and the cap of guest-sync. */
-    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(5);
 
     private ResponseTimeout() {
     }
@@ -69,24 +65,5 @@ public final class ResponseTimeout {
                 }
                 return new IntOrString(libvirt);
         }
-    }
-
-    /** How long a command waits for its reply; empty means forever ({@link #BLOCK}). */
-    public static Optional<Duration> commandWait(int libvirt) {
-        if (libvirt == BLOCK) {
-            return Optional.empty();
-        }
-        if (libvirt == DEFAULT) {
-            return Optional.of(DEFAULT_WAIT);
-        }
-        return Optional.of(Duration.ofSeconds(Math.max(0, libvirt)));
-    }
-
-    /** How long guest-sync waits: min(N, 5 s) for 0 ≤ N < 5, else 5 s (also for Block and Default). */
-    public static Duration syncWait(int libvirt) {
-        if (libvirt >= 0 && libvirt < DEFAULT_WAIT.getSeconds()) {
-            return Duration.ofSeconds(libvirt);
-        }
-        return DEFAULT_WAIT;
     }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
-import java.util.Optional;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
 import org.junit.jupiter.api.Test;
@@ -38,18 +36,5 @@ class ResponseTimeoutTest {
             assertEquals(n, ResponseTimeout.toLibvirt(ResponseTimeout.toApi(n), "f"));
         }
         assertEquals("Block", ResponseTimeout.toApi(-2).getStrVal());
-    }
-
-    @Test
-    void waitsFollowLibvirt() {
-        assertEquals(Optional.empty(), ResponseTimeout.commandWait(-2));
-        assertEquals(Optional.of(Duration.ofSeconds(5)), ResponseTimeout.commandWait(-1));
-        assertEquals(Optional.of(Duration.ZERO), ResponseTimeout.commandWait(0));
-        assertEquals(Optional.of(Duration.ofSeconds(30)), ResponseTimeout.commandWait(30));
-        assertEquals(Duration.ofSeconds(5), ResponseTimeout.syncWait(-2));
-        assertEquals(Duration.ofSeconds(5), ResponseTimeout.syncWait(-1));
-        assertEquals(Duration.ZERO, ResponseTimeout.syncWait(0));
-        assertEquals(Duration.ofSeconds(3), ResponseTimeout.syncWait(3));
-        assertEquals(Duration.ofSeconds(5), ResponseTimeout.syncWait(60));
     }
 }
