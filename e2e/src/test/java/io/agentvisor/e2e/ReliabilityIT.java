@@ -38,6 +38,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -1163,6 +1164,109 @@ class ReliabilityIT {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    @Test
+    @Order(19)
+    @DisplayName("5 agent faults between the driver and run-1's real agent (proxy): frozen, late replies, 100 MiB flood, killed and back")
+    void agentFaults() throws Exception {
+        String name = "run-1";
+        Assumptions.assumeTrue(live().contains(name), "needs run-1 running");
+        Path socket = runA.resolve(uids.get(name)).resolve("qga");
+        Assumptions.assumeTrue(Files.exists(socket), "no agent socket at " + socket);
+        Path real = socket.resolveSibling("qga.real");
+        Map<String, Instant> started = startTimes(List.of(name));
+        String hostname = status(name).getGuest().getHostname();
+        String osId = status(name).getGuest().getOsInfo().getId();
+        Files.move(socket, real); // QEMU keeps listening on the moved socket
+        try (AgentFaultProxy proxy = AgentFaultProxy.start(socket, real)) {
+            // the driver's open connection goes straight to QEMU: a restarted driver connects through the proxy
+            driver.kill9();
+            driver.start();
+            awaitDriverStarted(driver);
+            await(name + " healthy through the proxy", Duration.ofSeconds(120), () -> status(name),
+                    st -> healthy(st) && proxy.connections() > 0);
+            long driverPid = driver.pid();
+
+            proxy.hold(true);
+            VirtualMachineStatus frozen = await(name + ": frozen agent turns unresponsive", Duration.ofSeconds(120),
+                    () -> status(name), st -> is(st, ConditionTypes.AGENT_RESPONSIVE, "False"));
+            assertEquals(ConditionTypes.REASON_TIMEOUT, cond(frozen, ConditionTypes.AGENT_RESPONSIVE).getReason());
+            assertEquals(Phase.Running, frozen.getPhase());
+            assertEquals(hostname, frozen.getGuest().getHostname(), "last known good guest info kept");
+            proxy.hold(false); // everything held back now arrives late
+            await(name + " answers again", Duration.ofSeconds(120), () -> status(name), ReliabilityIT::healthy);
+            Summary.check("frozen agent: AgentResponsive False (Timeout), phase Running, guest info kept; released: "
+                    + "Responsive again");
+
+            int timeout = appliedTimeout(status(name));
+            proxy.delay(TimeUnit.SECONDS.toMillis(Math.max(timeout, 5) + 1));
+            await(name + ": late replies count as timeouts", Duration.ofSeconds(120), () -> status(name),
+                    st -> is(st, ConditionTypes.AGENT_RESPONSIVE, "False"));
+            proxy.delay(0);
+            VirtualMachineStatus after = await(name + " answers in time again", Duration.ofSeconds(120),
+                    () -> status(name), ReliabilityIT::healthy);
+            // a late reply taken for the next command would put a users list where the host name belongs
+            assertEquals(hostname, after.getGuest().getHostname());
+            assertEquals(osId, after.getGuest().getOsInfo().getId());
+            Summary.check("replies " + (Math.max(timeout, 5) + 1) + " s late: timeouts, Unresponsive; on time again: "
+                    + "Responsive, hostname and osInfo still the guest's (no late reply taken for another command)");
+
+            long rssBefore = rssBytes(driverPid);
+            proxy.flood(100L << 20);
+            await("100 MiB flooded into the driver", Duration.ofSeconds(300), proxy::floodLeft, left -> left <= 0);
+            long rssAfter = rssBytes(driverPid);
+            VirtualMachineStatus flooded = await(name + " healthy after the flood", Duration.ofSeconds(120),
+                    () -> status(name), ReliabilityIT::healthy);
+            assertEquals(hostname, flooded.getGuest().getHostname());
+            assertTrue(rssAfter - rssBefore < (300L << 20), "the driver did not buffer the flood: RSS "
+                    + (rssBefore >> 20) + " -> " + (rssAfter >> 20) + " MiB");
+            Summary.check("100 MiB of garbage from the agent side between calls: driver RSS " + (rssBefore >> 20)
+                    + " -> " + (rssAfter >> 20) + " MiB, Responsive afterwards");
+
+            int connectionsBefore = proxy.connections();
+            proxy.floodAsReply(20L << 20); // a 20 MiB "reply" without a newline: over the 10 MiB cap
+            VirtualMachineStatus capped = await(name + ": oversize reply is an agent error", Duration.ofSeconds(120),
+                    () -> status(name), st -> is(st, ConditionTypes.AGENT_RESPONSIVE, "False")
+                            && ConditionTypes.REASON_AGENT_ERROR.equals(cond(st, ConditionTypes.AGENT_RESPONSIVE).getReason()));
+            assertTrue(capped.getAgent().getLastError().getMessage().contains("byte limit"),
+                    capped.getAgent().getLastError().getMessage());
+            await(name + " healthy after the oversize reply", Duration.ofSeconds(180), () -> status(name),
+                    st -> healthy(st) && proxy.floodLeft() <= 0);
+            assertTrue(proxy.connections() > connectionsBefore, "the driver dropped the connection and made a new one");
+            Summary.check("a 20 MiB reply without a newline: AgentResponsive False (AgentError: '"
+                    + capped.getAgent().getLastError().getMessage() + "'), connection dropped and re-opened, Responsive "
+                    + "again; driver RSS " + (rssBytes(driverPid) >> 20) + " MiB");
+
+            proxy.goAway();
+            await(name + ": agent gone", Duration.ofSeconds(120), () -> status(name),
+                    st -> is(st, ConditionTypes.AGENT_RESPONSIVE, "False"));
+            Thread.sleep(3000);
+            proxy.comeBack();
+            await(name + ": agent back", Duration.ofSeconds(120), () -> status(name), ReliabilityIT::healthy);
+            Summary.check("agent killed (connection and socket gone) and back 3 s later: Unresponsive, then Responsive "
+                    + "by itself");
+
+            assertEquals(driverPid, driver.pid(), "the driver survived every agent fault");
+            assertTrue(driver.isAlive());
+        } finally {
+            Files.deleteIfExists(socket);
+            Files.move(real, socket);
+        }
+        await(name + " healthy on the real socket again", Duration.ofSeconds(120), () -> status(name),
+                ReliabilityIT::healthy);
+        assertSamePids(List.of(name), started);
+        assertOneQemuEach(List.of(name));
+        Summary.check("no QEMU restarted (same pid and start time), one QEMU, status truthful on the real socket again");
+    }
+
+    static long rssBytes(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IOException("no VmRSS for " + pid);
     }
 
     @Test

@@ -206,6 +206,8 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
                 context.resourceOperations().serverSideApplyPrimaryStatus(apply);
                 metrics.vmStatusWritten();
             }
+            // the node's driver selects its VMs by this label: right after the placement, before the conditions
+            syncNodeLabel(vm, node, context);
             if (conditionsChanged && writeConditions(vm, List.copyOf(after.values()), context)) {
                 metrics.vmStatusWritten();
             }
@@ -215,7 +217,6 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             }
             throw e;
         }
-        syncNodeLabel(vm, node, context);
         recordTransitions(vm, before, after);
         return reschedule == null ? UpdateControl.noUpdate() : UpdateControl.<VirtualMachine>noUpdate()
                 .rescheduleAfter(reschedule);

@@ -2,6 +2,7 @@ package io.agentvisor.driver.poll;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentvisor.agent.AgentCommand;
+import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.agent.AgentOutcome;
 import io.agentvisor.agent.GuestAgent;
 import io.agentvisor.agent.GuestAgentInfo;
@@ -98,7 +99,7 @@ public final class AgentPoller implements AutoCloseable {
 
     /** Responsiveness under a changed unresponsiveAfter: only a run of timeouts after a contact is re-judged. */
     private boolean responsiveAfterTimeouts(AgentView v) {
-        if (!"Timeout".equals(v.errorReason())) {
+        if (!ConditionTypes.REASON_TIMEOUT.equals(v.errorReason())) {
             return v.responsive();
         }
         return v.lastContact() != null && v.consecutiveTimeouts() < settings.unresponsiveAfter();
@@ -274,12 +275,14 @@ public final class AgentPoller implements AutoCloseable {
                 if (v.responsive() && !responsive) {
                     LOG.warnf("%s: %s (%d timeouts in a row)", vm, o.message(), n);
                 }
-                return new AgentView(agent.isConnected(), responsive, n, "Timeout", o.message(), errorTime(v, "Timeout",
-                        now), v.lastContact(), v.frozen(), v.version(), v.supportedCommands(), v.osInfo(),
-                        v.hostname(), v.timezone(), v.users(), v.filesystems(), v.interfaces());
+                return new AgentView(agent.isConnected(), responsive, n, ConditionTypes.REASON_TIMEOUT, o.message(),
+                        errorTime(v, ConditionTypes.REASON_TIMEOUT, now), v.lastContact(), v.frozen(), v.version(),
+                        v.supportedCommands(), v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(),
+                        v.interfaces());
             });
         } else {
-            String reason = o instanceof AgentOutcome.AgentError<?> ? "AgentError" : "NotConnected";
+            String reason = o instanceof AgentOutcome.AgentError<?> ? ConditionTypes.REASON_AGENT_ERROR
+                    : ConditionTypes.REASON_NOT_CONNECTED;
             metrics.call(vm, name, o instanceof AgentOutcome.AgentError<?> ? "agent_error" : "not_connected", took);
             set(v -> {
                 if (v.responsive() || !reason.equals(v.errorReason())) {
