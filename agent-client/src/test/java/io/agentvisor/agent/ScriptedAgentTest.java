@@ -206,14 +206,7 @@ class ScriptedAgentTest {
 
     @Test
     void aQueuedCallsDeadlineCoversItsWaitInTheQueue() throws Exception {
-        try (ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> {
-            if (cmd.equals("guest-get-fsinfo")) {
-                Thread.sleep(3000);
-                c.send("{\"return\": []}\n");
-            } else {
-                c.standard(cmd, req);
-            }
-        })) {
+        try (ScriptedAgent sa = ScriptedAgent.start(slowFsInfo(3000))) {
             GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(30));
             agent.callAndWait(GuestCommands.ping()); // synchronised: the next calls go straight to the command
             CompletableFuture<AgentOutcome<List<GuestFilesystem>>> slow = agent.fsInfo();
@@ -229,14 +222,7 @@ class ScriptedAgentTest {
 
     @Test
     void perCommandOverridesApplyToTheirCommandOnly() throws Exception {
-        try (ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> {
-            if (cmd.equals("guest-get-fsinfo")) {
-                Thread.sleep(2000);
-                c.send("{\"return\": []}\n");
-            } else {
-                c.standard(cmd, req);
-            }
-        })) {
+        try (ScriptedAgent sa = ScriptedAgent.start(slowFsInfo(2000))) {
             GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(1));
             agent.setCommandTimeout(GuestCommands.FS_INFO, ResponseTimeout.ofSeconds(20));
             assertEquals(new Success<>(List.of()), agent.fsInfo().get(60, TimeUnit.SECONDS));
@@ -318,14 +304,7 @@ class ScriptedAgentTest {
 
     @Test
     void whileACallerRunsItsOwnCallQueuedCallsKeepTheirDeadlinesAndRunAfterIt() throws Exception {
-        try (ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> {
-            if (cmd.equals("guest-get-fsinfo")) {
-                Thread.sleep(3000);
-                c.send("{\"return\": []}\n");
-            } else {
-                c.standard(cmd, req);
-            }
-        })) {
+        try (ScriptedAgent sa = ScriptedAgent.start(slowFsInfo(3000))) {
             GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(30));
             assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess()); // synchronised
             CompletableFuture<AgentOutcome<List<GuestFilesystem>>> slow =
@@ -417,6 +396,18 @@ class ScriptedAgentTest {
             assertEquals(1, sa.connections());
             assertEquals(1, java.util.Collections.frequency(sa.received(), "guest-sync-delimited"), "never out of step");
         }
+    }
+
+    /** A healthy agent whose guest-get-fsinfo takes this long (an empty list). */
+    private static ScriptedAgent.Script slowFsInfo(long millis) {
+        return (c, cmd, req) -> {
+            if (cmd.equals("guest-get-fsinfo")) {
+                Thread.sleep(millis);
+                c.send("{\"return\": []}\n");
+            } else {
+                c.standard(cmd, req);
+            }
+        };
     }
 
     private static void awaitReceived(ScriptedAgent sa, String command) throws InterruptedException {

@@ -615,18 +615,7 @@ class ReliabilityIT {
         }
         assertNotNull(conflict, "the second writer with a stale resourceVersion must not overwrite the first");
         assertEquals(409, conflict.getCode(), conflict.getMessage());
-        for (int attempt = 0; ; attempt++) {
-            VirtualMachine b2 = res.get();
-            addCommandTimeout(b2, "guest-get-osinfo", 4);
-            try {
-                k.resource(b2).update();
-                break;
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409 || attempt > 20) {
-                    throw e;
-                }
-            }
-        }
+        updateRetrying(name, v -> addCommandTimeout(v, "guest-get-osinfo", 4));
         Summary.check("stale writer got 409; after re-reading, both writers' edits are in the spec");
 
         // now two writers hammering the same spec concurrently, each retrying on 409
@@ -639,19 +628,8 @@ class ReliabilityIT {
             writers.add(pool.submit(() -> {
                 go.await();
                 for (int i = 0; i < perWriter; i++) {
-                    for (int attempt = 0; ; attempt++) {
-                        VirtualMachine v = res.get();
-                        addCommandTimeout(v, "guest-e2e-" + w + "-" + i, 2);
-                        try {
-                            k.resource(v).update();
-                            break;
-                        } catch (KubernetesClientException e) {
-                            if (e.getCode() != 409 || attempt > 50) {
-                                throw e;
-                            }
-                            conflicts.incrementAndGet();
-                        }
-                    }
+                    String command = "guest-e2e-" + w + "-" + i;
+                    conflicts.addAndGet(updateRetrying(name, v -> addCommandTimeout(v, command, 2)));
                 }
                 return null;
             }));
@@ -675,6 +653,23 @@ class ReliabilityIT {
         assertOneQemuEach(List.of(name));
         Summary.check("operator status writes unaffected (agentPolicy.commandTimeouts has all "
                 + (2 + 2 * perWriter) + "), driver status still Running/AgentResponsive True, same QEMU");
+    }
+
+    /** Read, edit, update; on 409 (someone wrote in between) read again. Returns how many 409s it took. */
+    static int updateRetrying(String name, java.util.function.Consumer<VirtualMachine> edit) {
+        var res = k.resources(VirtualMachine.class).inNamespace(NS).withName(name);
+        for (int attempt = 0; ; attempt++) {
+            VirtualMachine v = res.get();
+            edit.accept(v);
+            try {
+                k.resource(v).update();
+                return attempt;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt > 50) {
+                    throw e;
+                }
+            }
+        }
     }
 
     static void addCommandTimeout(VirtualMachine v, String command, int timeout) {
