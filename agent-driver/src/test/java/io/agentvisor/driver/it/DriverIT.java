@@ -106,6 +106,8 @@ class DriverIT {
         }
         Repo.deleteRecursively(run);
         System.out.println("---- driver log ----\n" + (driver == null ? "" : tail(driver.log(), 200)));
+        Repo.deleteRecursively(state);
+        Files.deleteIfExists(logs);
     }
 
     static String tail(String s, int lines) {

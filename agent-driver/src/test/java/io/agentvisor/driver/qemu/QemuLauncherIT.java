@@ -37,6 +37,8 @@ class QemuLauncherIT {
             Signals.cont(started.pid());
             launcher.kill(started);
         }
+        Repo.deleteRecursively(state);
+        Repo.deleteRecursively(run);
     }
 
     private VmSpec tinyGuest(String uid) {
