@@ -1,5 +1,6 @@
 package io.agentvisor.cli;
 
+import io.agentvisor.api.v1alpha1.AgentState;
 import io.agentvisor.api.v1alpha1.AgentStatus;
 import io.agentvisor.api.v1alpha1.GuestFilesystem;
 import io.agentvisor.api.v1alpha1.GuestInterface;
@@ -44,8 +45,11 @@ final class ClusterGuestInfo {
         if (a.getVersion() != null) {
             row(out, "agent.version", a.getVersion());
         }
+        // the stamp only moves with another status change (idle VMs cost no writes): say so while the agent answers
         row(out, "agent.last-contact", a.getLastContact() == null ? "never"
-                : a.getLastContact() + " (" + Ages.since(a.getLastContact(), now) + " ago)");
+                : a.getLastContact() + " (" + Ages.since(a.getLastContact(), now) + " ago"
+                        + (a.getState() == AgentState.Responsive ? "; still answering: stamped on status changes only"
+                                : "") + ")");
         if (a.getLastError() != null && a.getLastError().getReason() != null) {
             row(out, "agent.last-error", a.getLastError().getReason() + ": " + a.getLastError().getMessage());
         }

@@ -174,7 +174,7 @@ class CliClusterIT {
         assertTrue(r.out().contains("os.pretty-name        : Agentvisor Tiny Guest 1.0 (Debian 12 userland)"), r.out());
         assertTrue(r.out().contains("hostname              : agentvisor-guest"), r.out());
         assertTrue(r.out().contains("timezone.name         : UTC"), r.out());
-        assertTrue(r.out().matches("(?s).*agent\\.last-contact    : \\S+ \\(\\d+s ago\\).*"), r.out());
+        assertTrue(r.out().matches("(?s).*agent\\.last-contact    : \\S+ \\(\\d+s ago; still answering: stamped on status changes only\\).*"), r.out());
         Cli j = cli("guestinfo", "demo", "-o", "json");
         assertEquals(0, j.exit(), j.toString());
         JsonNode doc = JSON.readTree(j.out());
