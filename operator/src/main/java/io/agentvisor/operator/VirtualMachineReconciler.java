@@ -27,7 +27,6 @@ import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -195,7 +194,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         boolean conditionsChanged = !StatusDiff.sameJson(before, after);
         try {
             if (fieldsChanged) {
-                // the operator's fields by server-side apply; never its conditions (see writeConditions)
+                // the operator's fields by server-side apply; never its conditions (see Conditions#ownConditionsPatch)
                 VirtualMachineStatus desired = new VirtualMachineStatus();
                 desired.setAgentPolicy(agentPolicy);
                 desired.setNodeName(node);
@@ -208,7 +207,10 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             }
             // the node's driver selects its VMs by this label: right after the placement, before the conditions
             syncNodeLabel(vm, node, context);
-            if (conditionsChanged && writeConditions(vm, List.copyOf(after.values()), context)) {
+            // only the operator's entries, next to the driver's (Conditions#ownConditionsPatch says why not SSA)
+            if (conditionsChanged && Conditions.writeOwn(context.getClient().resources(VirtualMachine.class)
+                    .inNamespace(vm.getMetadata().getNamespace()).withName(vm.getMetadata().getName()), vm,
+                    OWN_CONDITIONS, List.copyOf(after.values()), Agentvisor.OPERATOR_FIELD_MANAGER)) {
                 metrics.vmStatusWritten();
             }
         } catch (RuntimeException e) {
@@ -220,38 +222,6 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         recordTransitions(vm, before, after);
         return reschedule == null ? UpdateControl.noUpdate() : UpdateControl.<VirtualMachine>noUpdate()
                 .rescheduleAfter(reschedule);
-    }
-
-    /**
-     * Replaces the operator's own condition entries, leaving the driver's alone, by a JSON patch guarded by the
-     * resourceVersion ({@link Conditions#ownConditionsPatch} says why not server-side apply); re-reads and retries
-     * when the VM changed in between. Returns whether anything was written.
-     */
-    private boolean writeConditions(VirtualMachine vm, List<Condition> own, Context<VirtualMachine> context) {
-        var client = context.getClient();
-        var resource = client.resources(VirtualMachine.class).inNamespace(vm.getMetadata().getNamespace())
-                .withName(vm.getMetadata().getName());
-        VirtualMachine current = vm;
-        for (int attempt = 1;; attempt++) {
-            var patch = Conditions.ownConditionsPatch(current, OWN_CONDITIONS, own);
-            if (patch.isEmpty()) {
-                return false;
-            }
-            try {
-                resource.subresource("status").patch(new PatchContext.Builder().withPatchType(PatchType.JSON)
-                        .withFieldManager(Agentvisor.OPERATOR_FIELD_MANAGER).build(), patch.get());
-                return true;
-            } catch (KubernetesClientException e) {
-                // 409/422: the VM changed since it was read (the resourceVersion test failed)
-                if ((e.getCode() != 409 && e.getCode() != 422) || attempt >= 5) {
-                    throw e;
-                }
-                current = resource.get();
-                if (current == null) {
-                    return false;
-                }
-            }
-        }
     }
 
     /** A Halted VM leaves its node once the driver reports it stopped, or when no driver ever took it. */

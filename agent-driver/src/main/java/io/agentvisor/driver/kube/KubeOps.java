@@ -82,31 +82,8 @@ public final class KubeOps {
                         .withFieldManager(Agentvisor.DRIVER_FIELD_MANAGER).withForce(true).build(), r);
         List<Condition> own = status.getConditions() == null ? List.of() : status.getConditions().stream()
                 .filter(c -> DRIVER_CONDITIONS.contains(c.getType())).toList();
-        patchConditions(namespace, name, own);
-    }
-
-    private void patchConditions(String namespace, String name, List<Condition> own) {
-        for (int attempt = 1;; attempt++) {
-            VirtualMachine current = get(namespace, name);
-            if (current == null) {
-                return;
-            }
-            var patch = Conditions.ownConditionsPatch(current, DRIVER_CONDITIONS, own);
-            if (patch.isEmpty()) {
-                return;
-            }
-            try {
-                client.resources(VirtualMachine.class).inNamespace(namespace).withName(name).subresource("status")
-                        .patch(new PatchContext.Builder().withPatchType(PatchType.JSON)
-                                .withFieldManager(Agentvisor.DRIVER_FIELD_MANAGER).build(), patch.get());
-                return;
-            } catch (KubernetesClientException e) {
-                // 409/422: the object changed between our read and the patch (the resourceVersion test failed)
-                if ((e.getCode() != 409 && e.getCode() != 422) || attempt >= 5) {
-                    throw e;
-                }
-            }
-        }
+        Conditions.writeOwn(client.resources(VirtualMachine.class).inNamespace(namespace).withName(name), null,
+                DRIVER_CONDITIONS, own, Agentvisor.DRIVER_FIELD_MANAGER);
     }
 
     /**

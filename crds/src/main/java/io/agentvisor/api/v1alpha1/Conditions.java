@@ -11,9 +11,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 
-/** Building conditions with a stable lastTransitionTime. */
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+
+/** Building conditions with a stable lastTransitionTime, and writing one writer's entries next to another's. */
 public final class Conditions {
+    private static final int WRITE_ATTEMPTS = 6;
 
     private Conditions() {
     }
@@ -99,5 +106,44 @@ public final class Conditions {
     public static boolean isTrue(List<Condition> conditions, String type) {
         Condition c = find(conditions, type);
         return c != null && Condition.TRUE.equals(c.getStatus());
+    }
+
+    /**
+     * Writes a writer's own condition entries with {@link #ownConditionsPatch}, as {@code fieldManager}. When the
+     * VM changed between the read and the patch (409, or 422 from the failed resourceVersion test) it re-reads
+     * and tries again, after a short random pause: the operator and the driver often write the same VM at the
+     * same moment, and two writers retrying in lockstep would keep invalidating each other.
+     *
+     * @param read the VM as the caller last read it, or null to read it first
+     * @return whether anything was written (false: already as wanted, or the VM is gone)
+     */
+    public static boolean writeOwn(Resource<VirtualMachine> vm, VirtualMachine read, Collection<String> ownTypes,
+            List<Condition> own, String fieldManager) {
+        VirtualMachine current = read != null ? read : vm.get();
+        for (int attempt = 1;; attempt++) {
+            if (current == null) {
+                return false;
+            }
+            Optional<String> patch = ownConditionsPatch(current, ownTypes, own);
+            if (patch.isEmpty()) {
+                return false;
+            }
+            try {
+                vm.subresource("status").patch(new PatchContext.Builder().withPatchType(PatchType.JSON)
+                        .withFieldManager(fieldManager).build(), patch.get());
+                return true;
+            } catch (KubernetesClientException e) {
+                if ((e.getCode() != 409 && e.getCode() != 422) || attempt >= WRITE_ATTEMPTS) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(ThreadLocalRandom.current().nextLong(5, 40) * attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            current = vm.get();
+        }
     }
 }
