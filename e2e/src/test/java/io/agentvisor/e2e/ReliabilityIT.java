@@ -73,7 +73,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * processes, real tiny TCG guests. Things are broken on purpose; each scenario asserts that nothing is lost, no
  * QEMU is duplicated and the status is truthful afterwards.
  *
- * <p>One operator and one driver (node {@value #NODE}) serve the whole suite, and three guests are booted once and
+ * <p>One operator and one driver (node {@value #NODE}) serve the whole suite, and five guests are booted once and
  * shared by the scenarios that need running VMs (each TCG boot costs 10-15 s of a 2-core machine), so the order of
  * the scenarios matters: later ones build on the VMs the earlier ones left running.
  */
@@ -85,7 +85,7 @@ class ReliabilityIT {
     static final String NODE = "e2e-a";
     static final String POOL = "pool";
     static final ResourceDefinitionContext VMS = ResourceDefinitionContext.fromResourceType(VirtualMachine.class);
-    static final List<String> RUNNING_VMS = List.of("run-0", "run-1", "run-2");
+    static final List<String> RUNNING_VMS = List.of("run-0", "run-1", "run-2", "run-3", "run-4");
     static final String RUN_POLICY = "running";
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -364,7 +364,7 @@ class ReliabilityIT {
 
     @Test
     @Order(0)
-    @DisplayName("0 baseline: three tiny guests Running with guest info (shared by the scenarios below)")
+    @DisplayName("0 baseline: five tiny guests Running with guest info (shared by the scenarios below)")
     void bootGuests() throws Exception {
         policy(RUN_POLICY, Map.of("e2e", "running"), runTimeout, s -> {
             s.setUnresponsiveAfter(2);
@@ -375,6 +375,8 @@ class ReliabilityIT {
         newVm("run-0", RunStrategy.RerunOnFailure, Map.of("e2e", "running"), "a");
         newVm("run-1", RunStrategy.RerunOnFailure, Map.of("e2e", "running"), "a");
         newVm("run-2", RunStrategy.Always, Map.of("e2e", "running"), "a");
+        newVm("run-3", RunStrategy.Always, Map.of("e2e", "running"), "a");
+        newVm("run-4", RunStrategy.RerunOnFailure, Map.of("e2e", "running"), "a");
         for (String name : RUNNING_VMS) {
             VirtualMachineStatus s = await(name + " Running with guest info", Duration.ofSeconds(240),
                     () -> status(name), ReliabilityIT::healthy);
@@ -383,22 +385,22 @@ class ReliabilityIT {
             pids.put(name, qemuPid(s));
         }
         assertOneQemuEach(RUNNING_VMS);
-        Summary.check("3 VMs placed on " + NODE + ", Running, AgentResponsive True, osInfo+hostname from the guest, "
+        Summary.check(RUNNING_VMS.size() + " VMs placed on " + NODE + ", Running, AgentResponsive True, osInfo+hostname from the guest, "
                 + "applied timeout " + runTimeout + ", one QEMU each");
     }
 
     @Test
     @Order(1)
-    @DisplayName("1 driver kill -9 with 3 VMs running, then restarted")
+    @DisplayName("1 driver kill -9 with 5 VMs running, then restarted")
     void driverKill9() throws Exception {
-        Assumptions.assumeTrue(pids.size() == 3, "needs the three running guests");
+        Assumptions.assumeTrue(pids.size() == RUNNING_VMS.size(), "needs all the running guests");
         Map<String, Instant> started = startTimes(RUNNING_VMS);
         driver.kill9();
         Thread.sleep(2000);
         for (String name : RUNNING_VMS) {
             assertTrue(Sys.alive(pids.get(name)), name + ": QEMU outlives its driver");
         }
-        Summary.check("all 3 QEMUs outlive the killed driver");
+        Summary.check("all " + RUNNING_VMS.size() + " QEMUs outlive the killed driver");
         // while no driver runs, the policy changes: the new driver must pick it up
         runTimeout = 4;
         setPolicyTimeout(RUN_POLICY, runTimeout);
@@ -410,8 +412,8 @@ class ReliabilityIT {
         }
         assertSamePids(RUNNING_VMS, started);
         assertOneQemuEach(RUNNING_VMS);
-        Summary.check("restarted driver adopted the same 3 pids (same process start times: no VM restarted), "
-                + "one QEMU per uid");
+        Summary.check("restarted driver adopted the same " + RUNNING_VMS.size()
+                + " pids (same process start times: no VM restarted), one QEMU per uid");
         Summary.check("status truthful after adoption: Running, AgentResponsive True, policy edit made while the "
                 + "driver was dead applied (responseTimeout " + runTimeout + ")");
     }
@@ -771,7 +773,7 @@ class ReliabilityIT {
     @Order(7)
     @DisplayName("4 QEMU killed (RerunOnFailure restarts, Halted does not) and QEMU frozen (SIGSTOP/SIGCONT)")
     void qemuKilledAndFrozen() throws Exception {
-        Assumptions.assumeTrue(pids.size() == 3, "needs the three running guests");
+        Assumptions.assumeTrue(pids.size() == RUNNING_VMS.size(), "needs all the running guests");
         // frozen: run-1
         long frozen = pids.get("run-1");
         Signals.stop(frozen);
