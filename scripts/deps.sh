@@ -10,7 +10,10 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 PACKAGES=(qemu-system-x86 qemu-guest-agent busybox-static cpio etcd-server golang-go
-          golang-github-modern-go-reflect2-dev dpkg-dev openssl xz-utils rsync make procps)
+          golang-github-modern-go-reflect2-dev dpkg-dev openssl xz-utils rsync make procps
+          containerd runc containernetworking-plugins umoci mmdebstrap socat iptables iproute2 conntrack
+          util-linux ca-certificates)
+K8S_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 K8S_VERSION=1.20.2
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -53,7 +56,9 @@ apt_private_update() {
 
 build_apiserver() {
   local out="$K8S_BIN_DIR"
-  if [ -x "$out/kube-apiserver" ] && [ -x "$out/kube-controller-manager" ]; then
+  local b missing_bin=""
+  for b in "${K8S_BINARIES[@]}"; do [ -x "$out/$b" ] || missing_bin=1; done
+  if [ -z "$missing_bin" ]; then
     log "kube-apiserver $K8S_VERSION: cached in $out"
   else
     local src="$AGENTVISOR_CACHE/src"
@@ -82,13 +87,13 @@ KUBE_GIT_COMMIT='faecb196815e248d3ecfb03c680a4507229c2a56'
 EOF
       touch "$tree/.agentvisor-prepared"
     fi
-    log "  compiling cmd/kube-apiserver and cmd/kube-controller-manager (go $(go version | awk '{print $3}'))"
+    log "  compiling ${K8S_BINARIES[*]} (go $(go version | awk '{print $3}'))"
     (cd "$tree" && GOPATH="$src/gopath" GO111MODULE=off GOFLAGS= CGO_ENABLED=0 KUBE_GIT_VERSION_FILE="$src/version.env" \
-       GOCACHE="$src/gocache" make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" >"$src/build.log" 2>&1) \
+       GOCACHE="$src/gocache" make WHAT="${K8S_BINARIES[*]/#/cmd/}" >"$src/build.log" 2>&1) \
       || { tail -30 "$src/build.log"; log "kube-apiserver build failed; full log: $src/build.log"; exit 1; }
     local built="$tree/_output/local/bin/linux/amd64"
     [ -x "$built/kube-apiserver" ] || built="$tree/_output/bin"
-    install -m 0755 "$built/kube-apiserver" "$built/kube-controller-manager" "$out/"
+    for b in "${K8S_BINARIES[@]}"; do install -m 0755 "$built/$b" "$out/"; done
     log "  built $out/kube-apiserver ($("$out/kube-apiserver" --version))"
   fi
   # etcd and kubectl beside the apiserver, the layout kube-api-test and our launcher expect
