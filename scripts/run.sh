@@ -1,142 +1,122 @@
 #!/usr/bin/env bash
-# `make run`: a whole local Agentvisor in the foreground: the control plane (scripts/cluster.sh), the operator,
-# one agent-driver for node "local", and the examples. It supervises the operator and the driver like a kubelet
-# (a process that dies is restarted with back-off). Ctrl-C or `make down` stops everything it started: the driver
-# shuts the VMs down gracefully first. State (etcd, VM directories) stays in .agentvisor/, so the next
-# `make run` brings the same VMs back.
+# `make run`: the way a user runs Agentvisor, on this machine. A real single-node Kubernetes (scripts/cluster.sh
+# --node), Agentvisor's images built here and loaded into the node (scripts/images.sh), the Helm chart installed
+# with `helm upgrade --install` (bin/helm), then the example VM with the project's tiny guest. It stays in the
+# foreground following the operator's and driver's logs (`kubectl logs`); Ctrl-C or `make down` stops the VMs
+# gracefully and then the whole cluster. State (etcd, images) stays in .agentvisor/ and the cache.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 source "$ROOT/scripts/lib.sh"
 STATE="$ROOT/.agentvisor"
-LOGS="$STATE/logs"
-NODE="${NODE_NAME:-local}"
-# AF_UNIX socket paths are limited to ~107 bytes: keep the driver's run dir short, whatever the checkout path
-RUN_DIR="${AGENTVISOR_RUN_DIR:-/run/agentvisor/$NODE}"
-OPERATOR_PORT="${OPERATOR_PORT:-18080}"
-DRIVER_PORT="${DRIVER_PORT:-18081}"
 export KUBECONFIG="$STATE/kubeconfig"
+RELEASE=agentvisor
+SYSTEM_NS=agentvisor-system
+# where the chart's default imageDirs says shared boot files live on a node; the example VM boots from here
+IMAGES=/var/lib/agentvisor-images
+WAIT_SECONDS="${WAIT_SECONDS:-240}"
 
 step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
 note() { printf '    %s\n' "$*"; }
+fail() { printf '\033[1;31m%s\033[0m\n' "$*" >&2; }
 
-mkdir -p "$LOGS"
+mkdir -p "$STATE"
 if [ -f "$STATE/run.pid" ] && kill -0 "$(cat "$STATE/run.pid")" 2>/dev/null; then
   echo "make run is already running (pid $(cat "$STATE/run.pid")); 'make down' stops it" >&2
   exit 1
 fi
 echo $$ > "$STATE/run.pid"
 
-step "Dependencies (Debian packages, kube-apiserver 1.20.2, tiny guest; cached in $AGENTVISOR_CACHE)"
-bash "$ROOT/scripts/deps.sh" all || exit 1
-
-step "Building the operator, the driver and bin/agentvisor (Maven, no tests)"
-(cd "$ROOT" && ./mvnw -B -q install -DskipTests) || { echo "build failed" >&2; exit 1; }
-
-step "Local control plane (etcd + kube-apiserver on 127.0.0.1, state in .agentvisor/)"
-bash "$ROOT/scripts/cluster.sh" up || exit 1
-
-OPERATOR_JAR="$ROOT/operator/target/quarkus-app/quarkus-run.jar"
-DRIVER_JAR="$ROOT/agent-driver/target/quarkus-app/quarkus-run.jar"
-
-# supervise NAME CMD...: keeps CMD running, restarting it with back-off (1 s doubling to 30 s; reset after 60 s up)
-supervise() {
-  local name="$1"; shift
-  local backoff=1
-  while [ ! -f "$STATE/stopping" ]; do
-    local started; started=$(date +%s)
-    "$@" >>"$LOGS/$name.log" 2>&1 &
-    local pid=$!
-    echo "$pid" > "$STATE/$name.pid"
-    wait "$pid"; local rc=$?
-    [ -f "$STATE/stopping" ] && break
-    if [ $(( $(date +%s) - started )) -ge 60 ]; then backoff=1; fi
-    printf '\033[1;33m[%s] %s exited (status %s); restarting in %ss (log: %s)\033[0m\n' \
-      "$(date +%T)" "$name" "$rc" "$backoff" "$LOGS/$name.log"
-    sleep "$backoff"
-    backoff=$(( backoff * 2 > 30 ? 30 : backoff * 2 ))
-  done
-  rm -f "$STATE/$name.pid"
-}
-
-stop_component() { # NAME GRACE_SECONDS
-  local pidfile="$STATE/$1.pid"
-  [ -f "$pidfile" ] || return 0
-  local pid; pid=$(cat "$pidfile")
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 $(( $2 * 10 ))); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  echo "    $1 did not stop within $2 s: killing it" >&2
-  kill -KILL "$pid" 2>/dev/null || true
-}
-
 shutdown() {
   trap '' INT TERM
-  touch "$STATE/stopping"
-  step "Stopping: VMs shut down gracefully by the driver, then the driver, the operator, the control plane"
-  stop_component agent-driver 90
-  stop_component operator 20
-  [ -n "${TAIL_PID:-}" ] && kill "$TAIL_PID" 2>/dev/null
-  wait 2>/dev/null
+  [ -n "${LOGS_PID:-}" ] && kill "$LOGS_PID" 2>/dev/null
+  step "Stopping: the VMs' guests shut down gracefully, then the cluster"
+  bash "$ROOT/scripts/stop-vms.sh" "$KUBECONFIG" "$SYSTEM_NS" || true
   bash "$ROOT/scripts/cluster.sh" down
-  rm -f "$STATE/stopping" "$STATE/run.pid"
+  rm -f "$STATE/run.pid"
   note "everything stopped; state kept in .agentvisor/ ('make clean' removes it)"
-  exit 0
+  exit "${1:-0}"
 }
-trap shutdown INT TERM
-rm -f "$STATE/stopping"
+trap 'shutdown 0' INT TERM
 
-SYSTEM_NS=agentvisor-system
-kubectl get namespace "$SYSTEM_NS" >/dev/null 2>&1 || kubectl create namespace "$SYSTEM_NS" >/dev/null
+step "Dependencies (Debian packages, Kubernetes 1.20.2 binaries, tiny guest; cached in $AGENTVISOR_CACHE)"
+bash "$ROOT/scripts/deps.sh" all || { rm -f "$STATE/run.pid"; exit 1; }
 
-step "Operator (log: .agentvisor/logs/operator.log)"
-supervise operator java -Dquarkus.http.port="$OPERATOR_PORT" -Dagentvisor.namespace="$SYSTEM_NS" \
-  -Dagentvisor.images.allowed-dirs=/var/lib/agentvisor/images -jar "$OPERATOR_JAR" &
+step "Building Agentvisor (Maven, no tests)"
+(cd "$ROOT" && ./mvnw -B -q install -DskipTests) || { fail "build failed"; rm -f "$STATE/run.pid"; exit 1; }
 
-step "Agent-driver for node '$NODE' (state: .agentvisor/nodes/$NODE, sockets: $RUN_DIR; log: .agentvisor/logs/agent-driver.log)"
-mkdir -p "$STATE/nodes/$NODE"
-supervise agent-driver env NODE_NAME="$NODE" AGENTVISOR_DRIVER_STATE_DIR="$STATE/nodes/$NODE" \
-  AGENTVISOR_DRIVER_RUN_DIR="$RUN_DIR" AGENTVISOR_DRIVER_IMAGE_DIRS=/var/lib/agentvisor/images \
-  AGENTVISOR_DRIVER_LEASE_NAMESPACE="$SYSTEM_NS" AGENTVISOR_DRIVER_HTTP_PORT="$DRIVER_PORT" \
-  AGENTVISOR_DRIVER_STOP_VMS_ON_EXIT=true \
-  java -jar "$DRIVER_JAR" &
+step "Local Kubernetes node (control plane, containerd, kubelet, kube-proxy; state in .agentvisor/)"
+bash "$ROOT/scripts/cluster.sh" up --node || shutdown 1
 
-step "Installing the tiny guest where the example VM expects it (/var/lib/agentvisor/images/tiny-guest)"
-IMAGES=/var/lib/agentvisor/images
+step "Images (Debian packages + our jars, no daemon, no registry) loaded into the node"
+bash "$ROOT/scripts/images.sh" load "$STATE" || shutdown 1
+
+step "helm upgrade --install $RELEASE helm/agentvisor -n $SYSTEM_NS"
+# the chart's defaults plus what a one-node local cluster needs: the images just built (no registry), and the
+# kubelet's root directory of this local node (it lives under .agentvisor/, not /var/lib/kubelet)
+HELM_SETS=($(bash "$ROOT/scripts/images.sh" helm-values)
+           --set "agentDriver.kubeletRootDir=$STATE/kubelet")
+note "bin/helm upgrade --install $RELEASE helm/agentvisor -n $SYSTEM_NS --create-namespace --wait ${HELM_SETS[*]}"
+"$ROOT/bin/helm" upgrade --install "$RELEASE" "$ROOT/helm/agentvisor" -n "$SYSTEM_NS" --create-namespace \
+  --wait --timeout 300s "${HELM_SETS[@]}" || {
+  fail "helm install did not become ready; the pods say:"
+  kubectl -n "$SYSTEM_NS" get pods -o wide
+  kubectl -n "$SYSTEM_NS" describe pods | tail -40
+  shutdown 1
+}
+kubectl -n "$SYSTEM_NS" get pods -o wide
+
+step "The tiny guest as a shared boot image on the node ($IMAGES/tiny-guest, read-only for VMs)"
 for f in vmlinuz initramfs.cpio.gz; do
-  cmp -s "$GUEST_DIR/$f" "$IMAGES/tiny-guest/$f" 2>/dev/null || \
-    { [ "$(id -u)" = 0 ] && install -D -m 0644 "$GUEST_DIR/$f" "$IMAGES/tiny-guest/$f" || \
-      sudo install -D -m 0644 "$GUEST_DIR/$f" "$IMAGES/tiny-guest/$f"; }
+  cmp -s "$GUEST_DIR/$f" "$IMAGES/tiny-guest/$f" 2>/dev/null || install -D -m 0644 "$GUEST_DIR/$f" "$IMAGES/tiny-guest/$f"
 done
 
 step "Examples (kubectl apply -f examples/)"
-kubectl apply -f "$ROOT/examples/" || note "applying the examples failed (see above)"
+kubectl apply -f "$ROOT/examples/" || fail "applying the examples failed (see above)"
 
-step "Waiting for the demo VM to boot (TCG emulation: ~15-40 s)"
-for _ in $(seq 1 180); do
-  [ -f "$STATE/stopping" ] && break
-  # Running with an answering agent (guest facts alone may be last-known-good from a previous run)
-  state=$(kubectl get vm demo -o jsonpath='{.status.phase}/{.status.agent.state}' 2>/dev/null)
-  [ "$state" = "Running/Responsive" ] && break
+step "Waiting for the demo VM: Running with an answering guest agent (TCG emulation: ~15-60 s)"
+ok=false
+for _ in $(seq 1 "$WAIT_SECONDS"); do
+  state=$(kubectl get vm demo -o jsonpath='{.status.phase}/{.status.agent.state}/{.status.guest.hostname}' 2>/dev/null)
+  case "$state" in Running/Responsive/?*) ok=true; break;; esac
   sleep 1
 done
-kubectl get vm,gap
+kubectl get vm,gap -o wide
+if ! $ok; then
+  fail "The demo VM is NOT running with a responsive guest agent after ${WAIT_SECONDS}s. What it says:"
+  kubectl get vm demo -o jsonpath='{range .status.conditions[*]}    {.type}={.status} {.reason}: {.message}{"\n"}{end}' 2>/dev/null
+  cat <<EOF
+    Look at:
+      kubectl describe vm demo                      # conditions and events
+      kubectl get pods -l agentvisor.io/vm=demo -o wide; kubectl logs -l agentvisor.io/vm=demo   # its pod, serial console
+      kubectl -n $SYSTEM_NS logs ds/agentvisor-agent-driver        # the node driver
+      kubectl -n $SYSTEM_NS logs deploy/agentvisor-operator        # the operator
+    The cluster stays up for that; Ctrl-C stops it.
+EOF
+else
+  printf '\n\033[1;32mAgentvisor is running\033[0m: installed by Helm, the demo VM runs in its own pod.\n'
+fi
 
 cat <<EOF
 
-$(printf '\033[1;32m')Agentvisor is running.$(printf '\033[0m') In another shell:
+In another shell:
 
   export KUBECONFIG=$KUBECONFIG
-  kubectl get vm -w                                  # phase, node, agent state, applied timeout, guest OS
+  kubectl get vm -o wide -w                          # phase, node, agent state, applied timeout, guest OS
+  kubectl get pods -o wide                           # each VM is a pod (vm-<name>), placed by kube-scheduler
+  kubectl logs vm-demo                               # the guest's serial console
   bin/agentvisor status                              # the same as a compact table
   bin/agentvisor guestinfo demo                      # what the guest agent reports
-  bin/agentvisor guest-agent-timeout demo --timeout 2   # change the agent timeout live (same QEMU pid)
-  kill -STOP \$(kubectl get vm demo -o jsonpath='{.status.qemu.pid}')   # freeze the guest; kill -CONT to thaw
+  bin/agentvisor guest-agent-timeout demo --timeout 2   # change the agent timeout live (same QEMU, same pod)
+  kubectl -n $SYSTEM_NS logs ds/agentvisor-agent-driver -f
+  bin/helm list -n $SYSTEM_NS
 
-Logs: $LOGS/. Ctrl-C here (or 'make down' elsewhere) stops everything.
+Ctrl-C here (or 'make down' elsewhere) stops the VMs gracefully, then the cluster.
 
 EOF
 
-# readable foreground logs: the two supervised components, prefixed
-tail -n 0 -F "$LOGS/operator.log" "$LOGS/agent-driver.log" 2>/dev/null &
-TAIL_PID=$!
+# the components' logs, as any cluster user reads them
+( kubectl -n "$SYSTEM_NS" logs -f --prefix --max-log-requests 10 -l app.kubernetes.io/instance="$RELEASE" --tail 0 2>/dev/null \
+  || true ) &
+LOGS_PID=$!
 while true; do sleep 1 & wait $!; done
