@@ -373,7 +373,7 @@ pod_pids() { cat /sys/fs/cgroup/pids/kubepods/cgroup.procs /sys/fs/cgroup/pids/k
 
 node_down() {
   [ -f "$DIR/node.env" ] || return 0
-  stop kubelet 10
+  stop kubelet 2
   stop kube-proxy
   # the pods' network namespaces, known to containerd only: note them before the sandboxes go
   local pod_netns=""

@@ -127,9 +127,10 @@ build_guest() {
   for lib in $(ldd "$r/usr/bin/qemu-ga" | grep -oE '/[^ ]+'); do
     mkdir -p "$r$(dirname "$lib")"; cp -L "$lib" "$r$lib"
   done
-  for m in virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev virtio/virtio_pci_legacy_dev \
-           virtio/virtio_pci char/virtio_console input/evdev acpi/button; do
-    local f; f=$(ls "$work/kernel/lib/modules/$kver/kernel/drivers/$m".ko* 2>/dev/null | head -1 || true)
+  for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev \
+           drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci drivers/char/virtio_console \
+           drivers/input/evdev drivers/acpi/button net/core/failover drivers/net/net_failover drivers/net/virtio_net; do
+    local f; f=$(ls "$work/kernel/lib/modules/$kver/kernel/$m".ko* 2>/dev/null | head -1 || true)
     [ -n "$f" ] || continue
     case "$f" in *.xz) xz -dc "$f" > "$r/lib/modules/$(basename "$m").ko";;
                  *.zst) zstd -qdc "$f" > "$r/lib/modules/$(basename "$m").ko";;
@@ -144,6 +145,21 @@ ID=agentvisor-tiny
 ID_LIKE=debian
 EOF
   echo agentvisor-guest > "$r/etc/hostname"
+  mkdir -p "$r/www"
+  printf 'hello from the agentvisor tiny guest\n' > "$r/www/index.html"
+  cat > "$r/etc/udhcpc.script" <<'EOF'
+#!/bin/sh
+case "$1" in
+  bound|renew)
+    ip addr flush dev "$interface"
+    ip addr add "$ip/${mask:-24}" dev "$interface"
+    [ -n "$router" ] && ip route add default via "${router%% *}" dev "$interface"
+    [ -n "$dns" ] && for d in $dns; do echo "nameserver $d"; done > /etc/resolv.conf
+    ;;
+esac
+exit 0
+EOF
+  chmod 0755 "$r/etc/udhcpc.script"
   printf 'root:x:0:0:root:/root:/bin/sh\n' > "$r/etc/passwd"
   # qemu-ga's guest-shutdown runs /sbin/shutdown, which busybox lacks
   printf '#!/bin/sh\nsync\nexec poweroff -f\n' > "$r/sbin/shutdown"
@@ -154,11 +170,18 @@ EOF
 #!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs run /run
 mkdir -p /run/qemu-ga /var/log
-for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console evdev button; do
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console evdev button \
+         failover net_failover virtio_net; do
   [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null
 done
 hostname -F /etc/hostname
 ip link set lo up 2>/dev/null
+# the pod network through QEMU's user-mode NIC (when the VM has one): DHCP, then a small web server on port 80
+if ip link show eth0 >/dev/null 2>&1; then
+  ip link set eth0 up
+  udhcpc -i eth0 -s /etc/udhcpc.script -t 10 -T 1 -b -q >/dev/null 2>&1
+  httpd -p 80 -h /www
+fi
 port=""
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
   for p in /sys/class/virtio-ports/*; do
