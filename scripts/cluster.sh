@@ -5,6 +5,7 @@
 #   scripts/cluster.sh down   [DIR] [--purge]  stop every process it started, unmount and delete what it made;
 #                                              --purge also deletes DIR (etcd data included)
 #   scripts/cluster.sh status [DIR]
+#   scripts/cluster.sh kill   [DIR] NAME       SIGKILL one component (a fault for tests); `up` starts it again
 #   scripts/cluster.sh ctr    [DIR] ARGS...    containerd's own client on the node (k8s.io namespace)
 #   scripts/cluster.sh nsexec [DIR] CMD...     run CMD inside the node's network namespace (pod/Service IPs)
 #
@@ -28,7 +29,7 @@ node=false
 DIR=""
 rest=()
 case "$cmd" in
-  ctr|nsexec) if [ $# -gt 0 ] && [ -d "$1" ]; then DIR="$1"; shift; fi; rest=("$@");;
+  ctr|nsexec|kill) if [ $# -gt 0 ] && [ -d "$1" ]; then DIR="$1"; shift; fi; rest=("$@");;
   *) for a in "$@"; do case "$a" in --purge) purge=true;; --node) node=true;; *) DIR="$a";; esac; done;;
 esac
 DIR="${DIR:-$ROOT/.agentvisor}"
@@ -440,7 +441,9 @@ case "$cmd" in
   up) up;;
   down) down;;
   status) status;;
+  kill) [ ${#rest[@]} -eq 1 ] && [ -f "$DIR/${rest[0]}.pid" ] || die "kill: name one running component of $DIR"
+        kill -KILL "$(cat "$DIR/${rest[0]}.pid")" 2>/dev/null || true; rm -f "$DIR/${rest[0]}.pid";;
   ctr) exec ctr --address "$CONTAINERD_SOCK" -n k8s.io "${rest[@]}";;
   nsexec) exec nsenter --net="/var/run/netns/$NETNS" "${rest[@]}";;
-  *) echo "usage: $0 up|down|status|ctr|nsexec [DIR] [--node] [--purge]" >&2; exit 2;;
+  *) echo "usage: $0 up|down|status|kill|ctr|nsexec [DIR] [--node] [--purge]" >&2; exit 2;;
 esac

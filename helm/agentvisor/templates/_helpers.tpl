@@ -45,7 +45,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s:%s" .image.repository (default .root.Chart.AppVersion .image.tag) }}
 {{- end }}
 
-{{/* Comma-separated allowed image directories, as the operator and the driver read them. */}}
+{{/* Comma-separated allowed image directories, as the operator reads them. */}}
 {{- define "agentvisor.imageDirs" -}}
 {{- $dirs := list }}
 {{- range .Values.imageDirs }}{{ $dirs = append $dirs .path }}{{ end }}
@@ -69,17 +69,14 @@ prometheus.io/path: {{ .Values.metrics.path | quote }}
 
 {{/* Fails rendering with a clear message on values the schema cannot express. */}}
 {{- define "agentvisor.validate" -}}
-{{- if le (int .Values.agentDriver.terminationGracePeriodSeconds) (add 10 (int .Values.agentDriver.stopGraceSeconds)) }}
-{{- fail "agentDriver.terminationGracePeriodSeconds must exceed agentDriver.stopGraceSeconds by more than 10 s (the pod must outlive the graceful VM stops)" }}
-{{- end }}
 {{- $seen := dict }}
 {{- range .Values.imageDirs }}
 {{- if or (eq (clean .path) "/") (hasKey $seen (clean .path)) }}
 {{- fail (printf "imageDirs: %q is the host root or listed twice" .path) }}
 {{- end }}
 {{- $_ := set $seen (clean .path) true }}
-{{- if or (eq (clean .path) (clean $.Values.agentDriver.stateDir)) }}
-{{- fail (printf "imageDirs: %q is the driver's stateDir; use a separate directory" .path) }}
+{{- if hasPrefix (clean $.Values.agentDriver.kubeletRootDir) (clean .path) }}
+{{- fail (printf "imageDirs: %q lies in the kubelet's root directory; use a directory of its own" .path) }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -14,13 +14,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One real control plane per test JVM: Debian's etcd and kube-apiserver/kube-controller-manager 1.20.2 (built by
- * {@code make deps}), bound to 127.0.0.1 on free ports, started through {@code scripts/cluster.sh} (the same
- * launcher as {@code make cluster}) with the CRDs from {@code crds/} applied. Stopped at JVM exit; if the JVM is
- * killed, the launcher's watchdog stops it and removes its state directory.
+ * One real Kubernetes 1.20.2 per test JVM (built by {@code make deps}), on free ports, started through
+ * {@code scripts/cluster.sh} (the same launcher as {@code make cluster} and {@code make run}) with the CRDs from
+ * {@code crds/} applied. {@link #shared()} is the API alone (etcd, kube-apiserver, kube-controller-manager on
+ * 127.0.0.1) for suites that run no pods; {@link #sharedWithNode()} adds a real node (scheduler, containerd,
+ * kubelet, kube-proxy, CNI) inside a network namespace of its own. Stopped at JVM exit; if the JVM is killed,
+ * the launcher's watchdog stops it and removes its state directory.
  */
 public final class KubeApiServer {
     private static KubeApiServer shared;
+    private static KubeApiServer sharedWithNode;
 
     private final Path dir;
     private final Path kubeconfig;
@@ -29,8 +32,11 @@ public final class KubeApiServer {
     private final int[] ports;
     private volatile KubernetesClient client;
 
-    private KubeApiServer(Path dir, int[] ports) {
+    private final boolean node;
+
+    private KubeApiServer(Path dir, int[] ports, boolean node) {
         this.dir = dir;
+        this.node = node;
         this.kubeconfig = dir.resolve("kubeconfig");
         this.ports = ports.clone();
         this.url = "https://127.0.0.1:" + ports[2];
@@ -45,9 +51,25 @@ public final class KubeApiServer {
         return shared;
     }
 
+    /**
+     * The cluster of this test run with a real node (one per machine at a time), started on first use. Its node
+     * is Ready and the {@code default} ServiceAccount exists when this returns.
+     */
+    public static synchronized KubeApiServer sharedWithNode() {
+        if (sharedWithNode == null) {
+            sharedWithNode = start(true);
+            Runtime.getRuntime().addShutdownHook(new Thread(sharedWithNode::stop, "kube-node-stop"));
+        }
+        return sharedWithNode;
+    }
+
     private static KubeApiServer start() {
-        Path dir = Repo.shortTempDir("avk8s");
-        KubeApiServer server = new KubeApiServer(dir, freePorts(3));
+        return start(false);
+    }
+
+    private static KubeApiServer start(boolean node) {
+        Path dir = Repo.shortTempDir(node ? "avnode" : "avk8s");
+        KubeApiServer server = new KubeApiServer(dir, freePorts(3), node);
         try {
             server.up();
         } catch (RuntimeException e) {
@@ -58,7 +80,7 @@ public final class KubeApiServer {
     }
 
     private void up() {
-        script("up", Map.of("ETCD_PORT", Integer.toString(ports[0]), "ETCD_PEER_PORT", Integer.toString(ports[1]),
+        script(node ? "up --node" : "up", Map.of("ETCD_PORT", Integer.toString(ports[0]), "ETCD_PEER_PORT", Integer.toString(ports[1]),
                 "APISERVER_PORT", Integer.toString(ports[2]), "WATCH_PID", Long.toString(ProcessHandle.current().pid()),
                 "QUIET", "1"), true, 180);
     }
@@ -79,8 +101,9 @@ public final class KubeApiServer {
     }
 
     private void script(String verb, Map<String, String> env, boolean purgeWhenDone, int timeoutSeconds) {
-        List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve("scripts/cluster.sh").toString(), verb,
-                dir.toString()));
+        List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve("scripts/cluster.sh").toString()));
+        cmd.addAll(List.of(verb.split(" ")));
+        cmd.add(dir.toString());
         if (purgeWhenDone) {
             cmd.add("--purge"); // down: delete the state dir; up: so does the watchdog when the JVM is gone
         }
@@ -163,6 +186,55 @@ public final class KubeApiServer {
 
     public String url() {
         return url;
+    }
+
+    /** The state directory of this cluster (kubeconfig, logs, the node's kubelet root directory). */
+    public Path dir() {
+        return dir;
+    }
+
+    /** The kubelet's root directory on this machine (the node's pods' volumes live under it). */
+    public Path kubeletRootDir() {
+        requireNode();
+        return dir.resolve("kubelet");
+    }
+
+    /**
+     * Builds what is missing of the named images ({@code scripts/images.sh}: pause, operator, agent-driver,
+     * vm-launcher) and imports them into the node's containerd.
+     */
+    public void loadImages(String... names) {
+        requireNode();
+        List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve("scripts/images.sh").toString(), "load",
+                dir.toString()));
+        cmd.addAll(List.of(names));
+        Cmd.run(cmd, Map.of("QUIET", "1"), 900).requireSuccess("scripts/images.sh load");
+    }
+
+    /** Runs a command inside the node's network namespace, where pod and Service addresses are reachable. */
+    public Cmd.Result inNodeNetwork(int timeoutSeconds, String... command) {
+        requireNode();
+        List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve("scripts/cluster.sh").toString(),
+                "nsexec", dir.toString()));
+        cmd.addAll(List.of(command));
+        return Cmd.run(cmd, Map.of(), timeoutSeconds);
+    }
+
+    /** Kills one component of the cluster with SIGKILL (kubelet, containerd, kube-scheduler, ...): a fault. */
+    public void killComponent(String component) {
+        Cmd.run(List.of("bash", Repo.root().resolve("scripts/cluster.sh").toString(), "kill", dir.toString(), component),
+                Map.of("QUIET", "1"), 30).requireSuccess("scripts/cluster.sh kill " + component);
+    }
+
+    /** Starts again whatever component of the cluster is not running (the launcher's {@code up} is idempotent). */
+    public void heal() {
+        up();
+    }
+
+    private void requireNode() {
+        if (!node) {
+            throw new IllegalStateException("this cluster has no node: use KubeApiServer.sharedWithNode()");
+        }
     }
 
     /** Runs kubectl against this control plane; returns exit code and combined output. */
