@@ -220,6 +220,15 @@ public final class KubeApiServer {
         return Cmd.run(cmd, Map.of(), timeoutSeconds);
     }
 
+    /** containerd's own client on the node (namespace k8s.io), e.g. {@code ctr("images", "ls")}. */
+    public Cmd.Result ctr(String... args) {
+        requireNode();
+        List<String> cmd = new ArrayList<>(List.of("bash", Repo.root().resolve("scripts/cluster.sh").toString(), "ctr",
+                dir.toString()));
+        cmd.addAll(List.of(args));
+        return Cmd.run(cmd, Map.of(), 120).requireSuccess("ctr " + String.join(" ", args));
+    }
+
     /** Kills one component of the cluster with SIGKILL (kubelet, containerd, kube-scheduler, ...): a fault. */
     public void killComponent(String component) {
         Cmd.run(List.of("bash", Repo.root().resolve("scripts/cluster.sh").toString(), "kill", dir.toString(), component),
