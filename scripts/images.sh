@@ -33,12 +33,20 @@ tree_hash() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 md5sum) | 
 
 # app NAME -> base name, source directory, install directory, entrypoint
 app_base() { case "$1" in operator) echo jre;; agent-driver|vm-launcher) echo qemu;; esac; }
+# what goes into /opt/agentvisor/NAME/ (the contents of these directories and these files)
 app_src() {
   case "$1" in
-    operator) echo "$ROOT/operator/target/quarkus-app";;
-    agent-driver) echo "$ROOT/agent-driver/target/quarkus-app";;
-    vm-launcher) echo "$ROOT/vm-launcher/target/image";;
+    operator) echo "$ROOT/operator/target/quarkus-app/";;
+    agent-driver) echo "$ROOT/agent-driver/target/quarkus-app/";;
+    vm-launcher) echo "$ROOT/vm-launcher/target/agentvisor-vm-launcher.jar $ROOT/vm-launcher/target/lib";;
   esac
+}
+app_hash() {
+  local p
+  for p in $(app_src "$1"); do
+    [ -e "$p" ] || die "$p missing: run 'make build' first"
+    if [ -d "$p" ]; then printf '%s %s\n' "$(basename "$p")" "$(tree_hash "$p")"; else printf '%s %s\n' "$(basename "$p")" "$(md5sum < "$p")"; fi
+  done | hash_of
 }
 app_entrypoint() {
   case "$1" in
@@ -56,9 +64,7 @@ ref() {
   case "$name" in
     pause) echo "$REPO_PREFIX/pause:$(printf 'pause|%s|%s' "$BASE_RECIPE" "$(md5sum < /bin/busybox)" | hash_of)";;
     operator|agent-driver|vm-launcher)
-      local src; src="$(app_src "$name")"
-      [ -d "$src" ] || die "$src missing: run 'make build' first"
-      echo "$REPO_PREFIX/$name:$(printf '%s|%s|%s' "$(base_tag "$(app_base "$name")")" "$(tree_hash "$src")" \
+      echo "$REPO_PREFIX/$name:$(printf '%s|%s|%s' "$(base_tag "$(app_base "$name")")" "$(app_hash "$name")" \
         "$(app_entrypoint "$name")" | hash_of)";;
     *) die "unknown image '$name' (pause, operator, agent-driver, vm-launcher)";;
   esac
@@ -118,13 +124,15 @@ build_app() {
   local archive; archive="$(archive_of "$name")"
   [ -f "$archive" ] && return 0
   build_base "$base"
-  local src; src="$(app_src "$name")"
-  log "image $name: $(ref "$name") (base '$base' + $src)"
+  log "image $name: $(ref "$name") (base '$base' + $(app_src "$name"))"
   local work; work="$(mktemp -d "$OUT/.work-XXXXXX")"
   cp -r "$OUT/base-$base-$(base_tag "$base")" "$work/layout"
   umoci unpack --image "$work/layout:base" "$work/bundle" >/dev/null
-  mkdir -p "$work/bundle/rootfs/opt/agentvisor"
-  cp -r "$src" "$work/bundle/rootfs/opt/agentvisor/$name"
+  mkdir -p "$work/bundle/rootfs/opt/agentvisor/$name"
+  local p
+  for p in $(app_src "$name"); do
+    case "$p" in */) cp -r "$p." "$work/bundle/rootfs/opt/agentvisor/$name/";; *) cp -r "$p" "$work/bundle/rootfs/opt/agentvisor/$name/";; esac
+  done
   chmod -R a+rX "$work/bundle/rootfs/opt/agentvisor"
   umoci repack --image "$work/layout:base" "$work/bundle"
   local ep; ep="$(app_entrypoint "$name")"
