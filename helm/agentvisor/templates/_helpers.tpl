@@ -75,8 +75,12 @@ prometheus.io/path: {{ .Values.metrics.path | quote }}
 {{- fail (printf "imageDirs: %q is the host root or listed twice" .path) }}
 {{- end }}
 {{- $_ := set $seen (clean .path) true }}
-{{- if hasPrefix (clean $.Values.agentDriver.kubeletRootDir) (clean .path) }}
+{{- $kubelet := clean $.Values.agentDriver.kubeletRootDir }}
+{{- if or (eq (clean .path) $kubelet) (hasPrefix (printf "%s/" $kubelet) (clean .path)) }}
 {{- fail (printf "imageDirs: %q lies in the kubelet's root directory; use a directory of its own" .path) }}
+{{- end }}
+{{- if hasPrefix (printf "%s/" (clean .path)) $kubelet }}
+{{- fail (printf "imageDirs: %q contains the kubelet's root directory (other pods' volumes); use a directory of its own" .path) }}
 {{- end }}
 {{- end }}
 {{- end }}
