@@ -5,6 +5,7 @@ import static io.agentvisor.helm.Chart.sets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,12 +38,13 @@ class ChartTemplateTest {
     static final String DRIVER = "av-agentvisor-agent-driver";
 
     @Test
-    void defaultReleaseRendersTheOperatorTheDriverTheirRbacAndMetricsServices() {
+    void defaultReleaseRendersTheOperatorTheDriverTheirClusterRbacAndMetricsServices() {
         Chart.Rendered r = Chart.render();
         Map<String, Long> kinds = r.objects().stream()
                 .collect(Collectors.groupingBy(HasMetadata::getKind, TreeMap::new, Collectors.counting()));
-        assertEquals(Map.of("ServiceAccount", 2L, "ClusterRole", 2L, "ClusterRoleBinding", 2L, "Role", 2L,
-                "RoleBinding", 2L, "Deployment", 1L, "DaemonSet", 1L, "Service", 2L), kinds);
+        // no namespaced Role/RoleBinding: neither component uses Leases any more
+        assertEquals(Map.of("ServiceAccount", 2L, "ClusterRole", 2L, "ClusterRoleBinding", 2L, "Deployment", 1L,
+                "DaemonSet", 1L, "Service", 2L), kinds);
         for (HasMetadata o : r.objects()) {
             boolean clusterScoped = o instanceof ClusterRole || o instanceof ClusterRoleBinding;
             assertEquals(clusterScoped ? null : NAMESPACE, o.getMetadata().getNamespace(), o.getKind() + " namespace");
@@ -58,55 +60,72 @@ class ChartTemplateTest {
     void operatorClusterRoleGrantsExactlyWhatTheOperatorUses() {
         Chart.Rendered r = Chart.render();
         assertEquals(Map.of(
-                "agentvisor.io/virtualmachines", Set.of("get", "list", "watch", "patch", "update"),
+                // VMs are read, never changed: only their status is written
+                "agentvisor.io/virtualmachines", Set.of("get", "list", "watch"),
                 "agentvisor.io/virtualmachines/status", Set.of("get", "patch", "update"),
                 "agentvisor.io/guestagentpolicies", Set.of("get", "list", "watch"),
                 "agentvisor.io/guestagentpolicies/status", Set.of("get", "patch", "update"),
-                "/events", Set.of("create", "patch")),
+                "/events", Set.of("create", "patch"),
+                // one pod per VM: created and deleted by the operator, never patched
+                "/pods", Set.of("get", "list", "watch", "create", "delete")),
                 grants(r.one(ClusterRole.class, OPERATOR).getRules()));
-        // leases: only read, only in the release namespace (the drivers' node Leases)
-        assertEquals(Map.of("coordination.k8s.io/leases", Set.of("get", "list", "watch")),
-                grants(r.one(Role.class, OPERATOR).getRules()));
     }
 
     @Test
     void driverClusterRoleGrantsExactlyWhatTheDriverUses() {
         Chart.Rendered r = Chart.render();
         assertEquals(Map.of(
-                "agentvisor.io/virtualmachines", Set.of("get", "list", "watch", "patch", "update"),
+                "agentvisor.io/virtualmachines", Set.of("get", "list", "watch"),
                 "agentvisor.io/virtualmachines/status", Set.of("get", "patch", "update"),
-                "agentvisor.io/virtualmachines/finalizers", Set.of("update"),
+                // finds the VM pods of its node; never creates or deletes them
+                "/pods", Set.of("get", "list", "watch"),
+                // publishes its node's KVM probe result
+                "/nodes", Set.of("get", "patch"),
                 "/events", Set.of("create", "patch")),
                 grants(r.one(ClusterRole.class, DRIVER).getRules()));
-        assertEquals(Map.of("coordination.k8s.io/leases", Set.of("create", "get", "update", "patch")),
-                grants(r.one(Role.class, DRIVER).getRules()));
     }
 
     @Test
-    void noRoleUsesWildcardsOrTouchesSecretsPodsOrDeletes() {
-        for (Map<String, ?> values : List.of(Map.<String, Object>of(), sets("agentDriver.kvm.enabled", false))) {
+    void noRuleUsesWildcardsOrTouchesSecretsAndOnlyTheOperatorWritesPods() {
+        for (Map<String, ?> values : List.of(Map.<String, Object>of(), sets("agentDriver.kvm.probe", false))) {
             Chart.Rendered r = Chart.render(values);
-            List<PolicyRule> rules = new java.util.ArrayList<>();
-            r.all(ClusterRole.class).forEach(c -> rules.addAll(c.getRules()));
-            r.all(Role.class).forEach(c -> rules.addAll(c.getRules()));
-            assertFalse(rules.isEmpty());
-            for (PolicyRule rule : rules) {
-                for (List<String> field : List.of(rule.getApiGroups(), rule.getResources(), rule.getVerbs())) {
-                    assertFalse(field.contains("*"), "wildcard in " + rule);
-                }
-                assertTrue(rule.getNonResourceURLs() == null || rule.getNonResourceURLs().isEmpty(), rule.toString());
-                for (String verb : List.of("delete", "deletecollection", "escalate", "bind", "impersonate")) {
-                    assertFalse(rule.getVerbs().contains(verb), verb + " in " + rule);
-                }
-                for (String res : List.of("secrets", "pods", "pods/exec", "configmaps", "nodes", "customresourcedefinitions")) {
-                    assertFalse(rule.getResources().contains(res), res + " in " + rule);
+            assertTrue(r.all(Role.class).isEmpty() && r.all(RoleBinding.class).isEmpty(), "no namespaced RBAC");
+            for (ClusterRole role : r.all(ClusterRole.class)) {
+                boolean operator = role.getMetadata().getName().equals(OPERATOR);
+                assertTrue(operator || role.getMetadata().getName().equals(DRIVER), role.getMetadata().getName());
+                assertFalse(role.getRules().isEmpty());
+                assertNull(role.getAggregationRule(), "no aggregated rules");
+                for (PolicyRule rule : role.getRules()) {
+                    for (List<String> field : List.of(rule.getApiGroups(), rule.getResources(), rule.getVerbs())) {
+                        assertFalse(field.isEmpty(), "empty field in " + rule);
+                        assertFalse(field.contains("*"), "wildcard in " + rule);
+                    }
+                    assertTrue(rule.getNonResourceURLs() == null || rule.getNonResourceURLs().isEmpty(), rule.toString());
+                    for (String verb : List.of("deletecollection", "escalate", "bind", "impersonate")) {
+                        assertFalse(rule.getVerbs().contains(verb), verb + " in " + rule);
+                    }
+                    for (String res : List.of("secrets", "configmaps", "serviceaccounts", "serviceaccounts/token",
+                            "pods/exec", "pods/attach", "pods/portforward", "pods/ephemeralcontainers", "pods/eviction",
+                            "pods/status", "nodes/proxy", "nodes/status", "customresourcedefinitions", "leases",
+                            "roles", "rolebindings", "clusterroles", "clusterrolebindings")) {
+                        assertFalse(rule.getResources().contains(res), res + " in " + rule);
+                    }
+                    // delete: only pods, only by the operator (each VM's own pod); create: pods by the operator, events
+                    if (rule.getVerbs().contains("delete")) {
+                        assertTrue(operator && rule.getResources().equals(List.of("pods"))
+                                && rule.getApiGroups().equals(List.of("")), "delete in " + rule);
+                    }
+                    if (rule.getVerbs().contains("create")) {
+                        assertTrue(rule.getApiGroups().equals(List.of("")) && (rule.getResources().equals(List.of("events"))
+                                || operator && rule.getResources().equals(List.of("pods"))), "create in " + rule);
+                    }
                 }
             }
         }
     }
 
     @Test
-    void bindingsGiveEachRoleToItsOwnServiceAccount() {
+    void bindingsGiveEachClusterRoleToItsOwnServiceAccount() {
         Chart.Rendered r = Chart.render();
         for (String name : List.of(OPERATOR, DRIVER)) {
             r.one(ServiceAccount.class, name);
@@ -114,91 +133,141 @@ class ChartTemplateTest {
             assertEquals(name, crb.getRoleRef().getName());
             assertEquals("ClusterRole", crb.getRoleRef().getKind());
             assertEquals(1, crb.getSubjects().size());
+            assertEquals("ServiceAccount", crb.getSubjects().get(0).getKind());
             assertEquals(name, crb.getSubjects().get(0).getName());
             assertEquals(NAMESPACE, crb.getSubjects().get(0).getNamespace());
-            var rb = r.one(RoleBinding.class, name);
-            assertEquals("Role", rb.getRoleRef().getKind());
-            assertEquals(name, rb.getRoleRef().getName());
-            assertEquals(name, rb.getSubjects().get(0).getName());
         }
+        assertEquals(2, r.all(ClusterRoleBinding.class).size());
     }
 
     @Test
-    void driverGetsItsNodeNameNamespaceHostPathsAndPrivilegeOnlyForHostKvm() {
+    void driverAttachesThroughTheKubeletPodsDirectoryReadOnlyWithHostPidAndPrivilegeOnlyForTheKvmProbe() {
         DaemonSet ds = Chart.render().one(DaemonSet.class, DRIVER);
         var pod = ds.getSpec().getTemplate().getSpec();
         Container c = container(ds);
         assertEquals("spec.nodeName", env(c, "NODE_NAME").getValueFrom().getFieldRef().getFieldPath());
         assertEquals("metadata.namespace", env(c, "POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath());
-        assertEquals("metadata.namespace", env(c, "AGENTVISOR_DRIVER_LEASE_NAMESPACE").getValueFrom().getFieldRef()
-                .getFieldPath());
-        assertEquals("/var/lib/agentvisor", env(c, "AGENTVISOR_DRIVER_STATE_DIR").getValue());
+        assertEquals("/var/lib/kubelet", env(c, "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR").getValue());
         assertEquals("/run/agentvisor", env(c, "AGENTVISOR_DRIVER_RUN_DIR").getValue());
-        assertEquals("/var/lib/agentvisor-images", env(c, "AGENTVISOR_DRIVER_IMAGE_DIRS").getValue());
-        assertEquals("auto", env(c, "AGENTVISOR_DRIVER_ACCELERATOR").getValue());
-        assertEquals("30s", env(c, "AGENTVISOR_DRIVER_STOP_GRACE").getValue());
-        assertEquals("true", env(c, "AGENTVISOR_DRIVER_STOP_VMS_ON_EXIT").getValue());
-        assertFalse(pod.getHostPID());
+        assertEquals("true", env(c, "AGENTVISOR_DRIVER_KVM_PROBE").getValue());
+        assertEquals(Set.of("NODE_NAME", "POD_NAMESPACE", "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR", "AGENTVISOR_DRIVER_RUN_DIR",
+                "AGENTVISOR_DRIVER_KVM_PROBE", "QUARKUS_HTTP_PORT", "QUARKUS_LOG_CATEGORY__IO_AGENTVISOR__LEVEL"),
+                c.getEnv().stream().map(EnvVar::getName).collect(Collectors.toSet()), "the driver's whole configuration");
+        // status.qemu.pid is the host's pid of each VM pod's QEMU
+        assertTrue(pod.getHostPID());
         assertFalse(pod.getHostNetwork());
-        assertEquals("OnDelete", ds.getSpec().getUpdateStrategy().getType());
+        assertFalse(pod.getHostIPC());
+        assertEquals(30L, pod.getTerminationGracePeriodSeconds());
+        assertEquals("RollingUpdate", ds.getSpec().getUpdateStrategy().getType(), "VMs survive a driver roll");
+        assertEquals(1, ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal());
 
-        Map<String, String> hostPaths = hostPaths(pod.getVolumes());
-        assertEquals(Map.of("/var/lib/agentvisor", "DirectoryOrCreate", "/var/lib/agentvisor-images", "DirectoryOrCreate",
-                "/dev/kvm", "CharDevice"), hostPaths);
-        assertEquals(Set.of("/var/lib/agentvisor", "/run/agentvisor", "/tmp", "/var/lib/agentvisor-images", "/dev/kvm"),
-                c.getVolumeMounts().stream().map(VolumeMount::getMountPath).collect(Collectors.toSet()));
-        assertTrue(c.getSecurityContext().getPrivileged(), "host /dev/kvm needs privileged");
-        // VMs run in the driver's cgroup: a memory limit would OOM-kill them
-        assertTrue(c.getResources().getLimits() == null || !c.getResources().getLimits().containsKey("memory"));
+        // the host: the kubelet's pod directories (read-only) and /dev/kvm for the probe, nothing else
+        assertEquals(Map.of("/var/lib/kubelet/pods", "Directory", "/dev/kvm", ""), hostPaths(pod.getVolumes()));
+        assertEquals(Map.of("/var/lib/kubelet/pods", true, "/run/agentvisor", false, "/tmp", false, "/dev/kvm", false),
+                mounts(c));
+        assertNotNull(volume(pod.getVolumes(), c, "/run/agentvisor").getEmptyDir(), "runDir is the pod's own emptyDir");
+        assertNotNull(volume(pod.getVolumes(), c, "/tmp").getEmptyDir());
+        assertTrue(c.getSecurityContext().getPrivileged(), "the KVM probe opens the host's /dev/kvm");
+        assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
+        assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
+        // no VM runs in the driver's cgroup any more: it has a memory limit of its own
+        assertEquals("512Mi", c.getResources().getLimits().get("memory").toString());
+        assertEquals("256Mi", c.getResources().getRequests().get("memory").toString());
         assertNotNull(c.getReadinessProbe());
+        assertNotNull(c.getLivenessProbe());
     }
 
     @Test
-    void withoutKvmTheDriverDropsEveryCapabilityAndIsNotPrivileged() {
-        DaemonSet ds = Chart.render(sets("agentDriver.kvm.enabled", false)).one(DaemonSet.class, DRIVER);
+    void withoutTheKvmProbeTheDriverIsUnprivilegedWithOnlyDacOverride() {
+        DaemonSet ds = Chart.render(sets("agentDriver.kvm.probe", false)).one(DaemonSet.class, DRIVER);
         Container c = container(ds);
-        assertFalse(hostPaths(ds.getSpec().getTemplate().getSpec().getVolumes()).containsKey("/dev/kvm"));
+        var pod = ds.getSpec().getTemplate().getSpec();
+        assertEquals(Map.of("/var/lib/kubelet/pods", "Directory"), hostPaths(pod.getVolumes()), "no /dev/kvm");
+        assertEquals(Map.of("/var/lib/kubelet/pods", true, "/run/agentvisor", false, "/tmp", false), mounts(c));
         assertFalse(c.getSecurityContext().getPrivileged());
         assertFalse(c.getSecurityContext().getAllowPrivilegeEscalation());
         assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
+        // to connect to the VM pods' sockets, which belong to their non-root user
+        assertEquals(List.of("DAC_OVERRIDE"), c.getSecurityContext().getCapabilities().getAdd());
         assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
-        assertEquals("tcg", env(c, "AGENTVISOR_DRIVER_ACCELERATOR").getValue(), "no /dev/kvm: do not probe for it");
+        assertEquals("false", env(c, "AGENTVISOR_DRIVER_KVM_PROBE").getValue());
     }
 
     @Test
-    void kvmFromADevicePluginIsAResourceLimitNotAPrivilegedHostPath() {
-        DaemonSet ds = Chart.render(sets("agentDriver.kvm.devicePluginResource", "devices.kubevirt.io/kvm",
-                "agentDriver.resources.limits.cpu", "2")).one(DaemonSet.class, DRIVER);
+    void kubeletRootDirMovesTheReadOnlyPodsMountAndReachesTheDriver() {
+        DaemonSet ds = Chart.render(sets("agentDriver.kubeletRootDir", "/srv/kubelet/", "agentDriver.runDir", "/run/av"))
+                .one(DaemonSet.class, DRIVER);
         Container c = container(ds);
-        assertFalse(hostPaths(ds.getSpec().getTemplate().getSpec().getVolumes()).containsKey("/dev/kvm"));
-        assertFalse(c.getSecurityContext().getPrivileged());
-        assertEquals("1", c.getResources().getLimits().get("devices.kubevirt.io/kvm").toString());
-        assertEquals("2", c.getResources().getLimits().get("cpu").toString());
-        assertEquals("256Mi", c.getResources().getRequests().get("memory").toString());
+        assertEquals("/srv/kubelet/", env(c, "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR").getValue());
+        assertEquals("/run/av", env(c, "AGENTVISOR_DRIVER_RUN_DIR").getValue());
+        assertEquals(Map.of("/srv/kubelet/pods", "Directory", "/dev/kvm", ""),
+                hostPaths(ds.getSpec().getTemplate().getSpec().getVolumes()));
+        assertEquals(Map.of("/srv/kubelet/pods", true, "/run/av", false, "/tmp", false, "/dev/kvm", false), mounts(c));
+        assertRefused(sets("agentDriver.kubeletRootDir", "var/lib/kubelet"), "kubeletRootDir");
+        assertRefused(sets("agentDriver.runDir", "/run/" + "x".repeat(40)), "runDir");
     }
 
     @Test
-    void imageDirsAreMountedAtTheirHostPathAndGivenToBothComponents() {
-        Chart.Rendered r = Chart.render(sets("imageDirs[0].path", "/srv/images", "imageDirs[0].readOnly", true,
-                "imageDirs[1].path", "/data/disks"));
+    void vmLauncherImageAndPullPolicyReachTheOperator() {
+        Container op = container(Chart.render().one(Deployment.class, OPERATOR));
+        assertEquals("agentvisor/vm-launcher:0.1.0", env(op, "AGENTVISOR_LAUNCHER_IMAGE").getValue());
+        assertEquals("IfNotPresent", env(op, "AGENTVISOR_LAUNCHER_IMAGE_PULL_POLICY").getValue());
+        Chart.Rendered r = Chart.render(sets("vmLauncher.image.repository", "registry.example/av/vm-launcher",
+                "vmLauncher.image.tag", "dev", "vmLauncher.image.pullPolicy", "Never"));
+        op = container(r.one(Deployment.class, OPERATOR));
+        assertEquals("registry.example/av/vm-launcher:dev", env(op, "AGENTVISOR_LAUNCHER_IMAGE").getValue());
+        assertEquals("Never", env(op, "AGENTVISOR_LAUNCHER_IMAGE_PULL_POLICY").getValue());
+        // the launcher image is the VM pods', not the driver's nor the operator's own
+        assertEquals("agentvisor/operator:0.1.0", op.getImage());
+        assertEquals("agentvisor/agent-driver:0.1.0", container(r.one(DaemonSet.class, DRIVER)).getImage());
+        assertRefused(sets("vmLauncher.image.pullPolicy", "Sometimes"), "pullPolicy");
+        assertRefused(sets("vmLauncher.image.repository", ""), "repository");
+    }
+
+    @Test
+    void imageDirsReachTheOperatorOnlyAndAreNotMountedIntoTheDriver() {
+        Chart.Rendered r = Chart.render(sets("imageDirs[0].path", "/srv/images", "imageDirs[1].path", "/data/boot"));
+        assertEquals("/srv/images,/data/boot",
+                env(container(r.one(Deployment.class, OPERATOR)), "AGENTVISOR_IMAGES_ALLOWED_DIRS").getValue());
         DaemonSet ds = r.one(DaemonSet.class, DRIVER);
         Container c = container(ds);
-        assertEquals("/srv/images,/data/disks", env(c, "AGENTVISOR_DRIVER_IMAGE_DIRS").getValue());
-        assertEquals("/srv/images,/data/disks",
-                env(container(r.one(Deployment.class, OPERATOR)), "AGENTVISOR_IMAGES_ALLOWED_DIRS").getValue());
-        Map<String, Boolean> readOnly = c.getVolumeMounts().stream().filter(m -> m.getMountPath().startsWith("/srv")
-                || m.getMountPath().startsWith("/data")).collect(Collectors.toMap(VolumeMount::getMountPath,
-                m -> Boolean.TRUE.equals(m.getReadOnly())));
-        assertEquals(Map.of("/srv/images", true, "/data/disks", false), readOnly);
-        assertEquals("DirectoryOrCreate", hostPaths(ds.getSpec().getTemplate().getSpec().getVolumes()).get("/data/disks"));
+        assertFalse(hostPaths(ds.getSpec().getTemplate().getSpec().getVolumes()).keySet().stream()
+                .anyMatch(p -> p.startsWith("/srv") || p.startsWith("/data")), "imageDirs are the VM pods' business");
+        assertTrue(c.getEnv().stream().noneMatch(e -> e.getValue() != null && e.getValue().contains("/srv/images")),
+                c.getEnv().toString());
+        // shared boot files are read-only for every VM pod: there is no readOnly switch any more
+        assertRefused(sets("imageDirs[0].readOnly", false), "readOnly");
     }
 
     @Test
     void invalidImageDirsAreRefused() {
         assertRefused(sets("imageDirs[0].path", "relative/dir"), "imageDirs");
-        assertRefused(sets("imageDirs[0].path", "/var/lib/agentvisor"), "stateDir");
         assertRefused(sets("imageDirs[0].path", "/"), "host root");
         assertRefused(sets("imageDirs[0].path", "/a", "imageDirs[1].path", "/a/"), "listed twice");
+        // VM paths inside (or above) the kubelet's root would reach other pods' volumes
+        assertRefused(sets("imageDirs[0].path", "/var/lib/kubelet"), "kubelet's root directory");
+        assertRefused(sets("imageDirs[0].path", "/var/lib/kubelet/pods/x"), "kubelet's root directory");
+        assertRefused(sets("agentDriver.kubeletRootDir", "/srv/k8s/kubelet", "imageDirs[0].path", "/srv/k8s/kubelet/images/"),
+                "kubelet's root directory");
+        assertRefused(sets("imageDirs[0].path", "/var/lib"), "contains the kubelet's root directory");
+        assertRefused(sets("agentDriver.kubeletRootDir", "/srv/k8s/kubelet/", "imageDirs[0].path", "/srv"),
+                "contains the kubelet's root directory");
+        // ... and only inside it: a sibling whose name merely starts alike, or another kubelet root, is fine
+        assertEquals("/var/lib/kubelet-images", operatorEnv(sets("imageDirs[0].path", "/var/lib/kubelet-images"),
+                "AGENTVISOR_IMAGES_ALLOWED_DIRS"));
+        assertEquals("/var/lib/kubelet/images", operatorEnv(sets("agentDriver.kubeletRootDir", "/srv/k8s/kubelet",
+                "imageDirs[0].path", "/var/lib/kubelet/images"), "AGENTVISOR_IMAGES_ALLOWED_DIRS"));
+    }
+
+    @Test
+    void removedValuesAreRefusedNotSilentlyIgnored() {
+        for (String key : List.of("agentDriver.stateDir", "agentDriver.memoryCapacity", "agentDriver.stopGraceSeconds")) {
+            Object value = key.endsWith("Seconds") ? (Object) 30 : "/var/lib/agentvisor";
+            assertRefused(sets(key, value), key.substring(key.indexOf('.') + 1));
+        }
+        assertRefused(sets("agentDriver.kvm.enabled", false), "enabled");
+        assertRefused(sets("agentDriver.kvm.devicePluginResource", "devices.kubevirt.io/kvm"), "devicePluginResource");
+        assertRefused(sets("imageDirs[0].readOnly", true), "readOnly");
     }
 
     @Test
@@ -214,18 +283,19 @@ class ChartTemplateTest {
     }
 
     @Test
-    void operatorsNeverOverlapAndDriversOutliveTheirGracefulStops() {
+    void operatorsNeverOverlapAndDriversRollOneNodeAtATime() {
         Chart.Rendered r = Chart.render();
         assertEquals("Recreate", r.one(Deployment.class, OPERATOR).getSpec().getStrategy().getType());
         assertEquals(1, r.one(Deployment.class, OPERATOR).getSpec().getReplicas());
         assertEquals(0, Chart.render(sets("operator.replicas", 0)).one(Deployment.class, OPERATOR).getSpec().getReplicas());
         assertRefused(sets("operator.replicas", 2), "replicas");
-        assertEquals(120L, r.one(DaemonSet.class, DRIVER).getSpec().getTemplate().getSpec()
-                .getTerminationGracePeriodSeconds());
-        assertRefused(sets("agentDriver.stopGraceSeconds", 115), "terminationGracePeriodSeconds must exceed");
-        DaemonSet longer = Chart.render(sets("agentDriver.stopGraceSeconds", 115,
-                "agentDriver.terminationGracePeriodSeconds", 200)).one(DaemonSet.class, DRIVER);
-        assertEquals("115s", env(container(longer), "AGENTVISOR_DRIVER_STOP_GRACE").getValue());
+        DaemonSet onDelete = Chart.render(sets("agentDriver.updateStrategy.type", "OnDelete",
+                "agentDriver.terminationGracePeriodSeconds", 60))
+                .one(DaemonSet.class, DRIVER);
+        assertEquals("OnDelete", onDelete.getSpec().getUpdateStrategy().getType());
+        assertEquals(60L, onDelete.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds());
+        assertRefused(sets("agentDriver.updateStrategy.type", "Recreate"), "updateStrategy");
+        assertRefused(sets("agentDriver.terminationGracePeriodSeconds", -1), "terminationGracePeriodSeconds");
     }
 
     @Test
@@ -248,16 +318,14 @@ class ChartTemplateTest {
         Chart.Rendered r = Chart.render(sets("agentDriver.nodeSelector.kvm", "yes",
                 "agentDriver.tolerations[0].key", "agentvisor.io/vm-host", "agentDriver.tolerations[0].operator", "Exists",
                 "operator.nodeSelector.role", "control", "operator.image.tag", "dev", "agentDriver.image.repository",
-                "registry.example/av/driver", "agentDriver.memoryCapacity", "24Gi"));
+                "registry.example/av/driver"));
         var driverPod = r.one(DaemonSet.class, DRIVER).getSpec().getTemplate().getSpec();
         assertEquals(Map.of("kubernetes.io/os", "linux", "kvm", "yes"), driverPod.getNodeSelector());
         assertEquals("agentvisor.io/vm-host", driverPod.getTolerations().get(0).getKey());
-        assertEquals("24Gi", env(driverPod.getContainers().get(0), "AGENTVISOR_DRIVER_CAPACITY_MEMORY").getValue());
         assertEquals("registry.example/av/driver:0.1.0", driverPod.getContainers().get(0).getImage());
         var opPod = r.one(Deployment.class, OPERATOR).getSpec().getTemplate().getSpec();
         assertEquals(Map.of("kubernetes.io/os", "linux", "role", "control"), opPod.getNodeSelector());
         assertEquals("agentvisor/operator:dev", opPod.getContainers().get(0).getImage());
-        assertRefused(sets("agentDriver.memoryCapacity", "lots"), "memoryCapacity");
     }
 
     @Test
@@ -354,6 +422,19 @@ class ChartTemplateTest {
     static Map<String, String> hostPaths(List<Volume> volumes) {
         return volumes.stream().filter(v -> v.getHostPath() != null)
                 .collect(Collectors.toMap(v -> v.getHostPath().getPath(), v -> v.getHostPath().getType()));
+    }
+
+    /** mount path → readOnly */
+    static Map<String, Boolean> mounts(Container c) {
+        return c.getVolumeMounts().stream().collect(Collectors.toMap(VolumeMount::getMountPath,
+                m -> Boolean.TRUE.equals(m.getReadOnly())));
+    }
+
+    static Volume volume(List<Volume> volumes, Container c, String mountPath) {
+        String name = c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(mountPath)).findFirst()
+                .orElseThrow(() -> new AssertionError("no mount " + mountPath)).getName();
+        return volumes.stream().filter(v -> v.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no volume " + name));
     }
 
     /** "group/resource" → verbs, merged over the rules. */
