@@ -40,12 +40,15 @@ class ChartApiServerIT {
     void everyValuesVariantIsAcceptedByServerSideDryRun() throws IOException {
         List<Map<String, Object>> variants = List.of(
                 Map.of(),
-                sets("agentDriver.kvm.enabled", false, "operator.replicas", 0),
-                sets("agentDriver.kvm.devicePluginResource", "devices.kubevirt.io/kvm",
-                        "agentDriver.updateStrategy.type", "RollingUpdate", "defaults.agent.responseTimeout", 10),
-                sets("metrics.enabled", false, "imageDirs[0].path", "/srv/images", "imageDirs[0].readOnly", true,
-                        "imageDirs[1].path", "/data/disks", "agentDriver.memoryCapacity", "24Gi",
+                // unprivileged driver (capabilities drop ALL, add DAC_OVERRIDE, no privilege escalation)
+                sets("agentDriver.kvm.probe", false, "operator.replicas", 0),
+                sets("agentDriver.updateStrategy.type", "OnDelete", "agentDriver.kubeletRootDir", "/srv/kubelet",
+                        "agentDriver.terminationGracePeriodSeconds", 60, "defaults.agent.responseTimeout", 10,
+                        "vmLauncher.image.repository", "registry.example/av/vm-launcher", "vmLauncher.image.tag", "dev",
+                        "vmLauncher.image.pullPolicy", "Always"),
+                sets("metrics.enabled", false, "imageDirs[0].path", "/srv/images", "imageDirs[1].path", "/data/boot",
                         "agentDriver.tolerations[0].operator", "Exists", "operator.probes.enabled", false,
+                        "agentDriver.probes.enabled", false, "agentDriver.resources.limits.memory", "1Gi",
                         "operator.extraEnv[0].name", "JAVA_OPTS", "operator.extraEnv[0].value", "-Xmx256m",
                         "imagePullSecrets[0].name", "registry"));
         for (Map<String, Object> values : variants) {
@@ -62,8 +65,8 @@ class ChartApiServerIT {
     @Test
     void serverRejectsAManifestItDoesNotAccept() throws IOException {
         String yaml = Chart.template(Map.of());
-        assertTrue(yaml.contains("type: CharDevice"));
-        KubectlResult r = dryRun(yaml.replace("type: CharDevice", "type: NoSuchDevice"));
+        assertTrue(yaml.contains("type: Directory\n"), "the kubelet pods hostPath");
+        KubectlResult r = dryRun(yaml.replace("type: Directory\n", "type: NoSuchDirectory\n"));
         assertNotEquals(0, r.exitCode(), r.output());
         assertTrue(r.output().contains("hostPath.type"), r.output());
     }
@@ -130,37 +133,72 @@ class ChartApiServerIT {
             KubectlResult ds = server.kubectl("get", "daemonset", "-n", ns, "rbac-agentvisor-agent-driver", "-o",
                     "jsonpath={.spec.template.spec.containers[0].env[0].valueFrom.fieldRef.fieldPath}");
             assertEquals("spec.nodeName", ds.output().trim(), ds.output());
+            KubectlResult strategy = server.kubectl("get", "daemonset", "-n", ns, "rbac-agentvisor-agent-driver", "-o",
+                    "jsonpath={.spec.updateStrategy.type}/{.spec.template.spec.hostPID}");
+            assertEquals("RollingUpdate/true", strategy.output().trim(), strategy.output());
+            KubectlResult roles = server.kubectl("get", "roles,rolebindings", "-n", ns, "-o", "name");
+            assertEquals(0, roles.exitCode(), roles.output());
+            assertTrue(roles.output().isBlank(), "no namespaced RBAC: " + roles.output());
+
             String op = "system:serviceaccount:" + ns + ":rbac-agentvisor-operator";
             can(op, true, "list", "virtualmachines.agentvisor.io", "--all-namespaces");
-            can(op, true, "patch", "virtualmachines.agentvisor.io", "-n", "default");
+            can(op, true, "watch", "virtualmachines.agentvisor.io", "--all-namespaces");
             can(op, true, "patch", "virtualmachines.agentvisor.io", "--subresource=status", "-n", "default");
+            can(op, false, "patch", "virtualmachines.agentvisor.io", "-n", "default");
+            can(op, false, "update", "virtualmachines.agentvisor.io", "-n", "default");
+            can(op, false, "delete", "virtualmachines.agentvisor.io", "-n", "default");
+            can(op, false, "create", "virtualmachines.agentvisor.io", "-n", "default");
             can(op, true, "watch", "guestagentpolicies.agentvisor.io", "--all-namespaces");
             can(op, true, "patch", "guestagentpolicies.agentvisor.io", "--subresource=status", "-n", "default");
             can(op, false, "patch", "guestagentpolicies.agentvisor.io", "-n", "default");
-            can(op, false, "delete", "virtualmachines.agentvisor.io", "-n", "default");
-            can(op, false, "create", "virtualmachines.agentvisor.io", "-n", "default");
-            can(op, true, "watch", "leases.coordination.k8s.io", "-n", ns);
-            can(op, false, "watch", "leases.coordination.k8s.io", "-n", "default");
-            can(op, false, "update", "leases.coordination.k8s.io/node-a", "-n", ns);
-            can(op, false, "create", "leases.coordination.k8s.io", "-n", ns);
-            can(op, false, "get", "customresourcedefinitions.apiextensions.k8s.io");
+            // one pod per VM, in the VMs' namespaces: created, watched and deleted, never changed in place
+            can(op, true, "create", "pods", "-n", "default");
+            can(op, true, "delete", "pods", "-n", "tenant-a");
+            can(op, true, "watch", "pods", "--all-namespaces");
+            can(op, false, "patch", "pods", "-n", "default");
+            can(op, false, "update", "pods", "-n", "default");
+            can(op, false, "deletecollection", "pods", "-n", "default");
+            can(op, false, "create", "pods", "--subresource=exec", "-n", "default");
+            can(op, false, "create", "pods", "--subresource=eviction", "-n", "default");
+            can(op, false, "get", "pods", "--subresource=log", "-n", "default");
             can(op, true, "create", "events", "-n", "default");
+            can(op, false, "list", "leases.coordination.k8s.io", "-n", ns);
+            can(op, false, "get", "customresourcedefinitions.apiextensions.k8s.io");
+            can(op, false, "get", "nodes");
             can(op, false, "get", "secrets", "-n", ns);
-            can(op, false, "create", "pods", "-n", ns);
+            can(op, false, "list", "secrets", "--all-namespaces");
+            can(op, false, "get", "configmaps", "-n", "default");
+            can(op, false, "create", "serviceaccounts", "--subresource=token", "-n", "default");
 
             String drv = "system:serviceaccount:" + ns + ":rbac-agentvisor-agent-driver";
             can(drv, true, "watch", "virtualmachines.agentvisor.io", "--all-namespaces");
             can(drv, true, "patch", "virtualmachines.agentvisor.io", "--subresource=status", "-n", "default");
-            can(drv, true, "update", "virtualmachines.agentvisor.io", "--subresource=finalizers", "-n", "default");
+            can(drv, true, "update", "virtualmachines.agentvisor.io", "--subresource=status", "-n", "default");
+            can(drv, false, "patch", "virtualmachines.agentvisor.io", "-n", "default");
+            can(drv, false, "update", "virtualmachines.agentvisor.io", "--subresource=finalizers", "-n", "default");
             can(drv, false, "delete", "virtualmachines.agentvisor.io", "-n", "default");
             can(drv, false, "list", "guestagentpolicies.agentvisor.io", "--all-namespaces");
-            can(drv, true, "create", "leases.coordination.k8s.io", "-n", ns);
-            can(drv, true, "update", "leases.coordination.k8s.io/node-a", "-n", ns);
-            can(drv, false, "create", "leases.coordination.k8s.io", "-n", "default");
+            // finds the VM pods of its node; never creates, changes or deletes one
+            can(drv, true, "watch", "pods", "--all-namespaces");
+            can(drv, true, "get", "pods", "-n", "default");
+            can(drv, false, "create", "pods", "-n", "default");
+            can(drv, false, "delete", "pods", "-n", "default");
+            can(drv, false, "patch", "pods", "-n", "default");
+            can(drv, false, "create", "pods", "--subresource=exec", "-n", "default");
+            can(drv, false, "create", "pods", "--subresource=eviction", "-n", "default");
+            // its node's KVM probe result
+            can(drv, true, "get", "nodes/node-a");
+            can(drv, true, "patch", "nodes/node-a");
+            can(drv, false, "update", "nodes/node-a");
+            can(drv, false, "delete", "nodes/node-a");
+            can(drv, false, "patch", "nodes", "--subresource=status");
+            can(drv, false, "get", "nodes", "--subresource=proxy");
             can(drv, true, "create", "events", "-n", "default");
+            can(drv, false, "create", "leases.coordination.k8s.io", "-n", ns);
             can(drv, false, "get", "customresourcedefinitions.apiextensions.k8s.io");
             can(drv, false, "get", "secrets", "-n", ns);
-            can(drv, false, "get", "nodes");
+            can(drv, false, "list", "secrets", "--all-namespaces");
+            can(drv, false, "get", "configmaps", "-n", "default");
         } finally {
             Helm.uninstall("rbac").withNamespace(ns).withKubeConfig(server.kubeconfig()).call();
             server.kubectl("delete", "namespace", ns, "--wait=false");
