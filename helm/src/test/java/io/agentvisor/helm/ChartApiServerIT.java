@@ -148,6 +148,7 @@ class ChartApiServerIT {
             can(op, false, "update", "virtualmachines.agentvisor.io", "-n", "default");
             can(op, false, "delete", "virtualmachines.agentvisor.io", "-n", "default");
             can(op, false, "create", "virtualmachines.agentvisor.io", "-n", "default");
+            can(op, true, "update", "virtualmachines.agentvisor.io", "--subresource=finalizers", "-n", "default");
             can(op, true, "watch", "guestagentpolicies.agentvisor.io", "--all-namespaces");
             can(op, true, "patch", "guestagentpolicies.agentvisor.io", "--subresource=status", "-n", "default");
             can(op, false, "patch", "guestagentpolicies.agentvisor.io", "-n", "default");

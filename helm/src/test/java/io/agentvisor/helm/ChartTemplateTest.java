@@ -67,7 +67,9 @@ class ChartTemplateTest {
                 "agentvisor.io/guestagentpolicies/status", Set.of("get", "patch", "update"),
                 "/events", Set.of("create", "patch"),
                 // one pod per VM: created and deleted by the operator, never patched
-                "/pods", Set.of("get", "list", "watch", "create", "delete")),
+                "/pods", Set.of("get", "list", "watch", "create", "delete"),
+                // the pod's blockOwnerDeletion ownerReference (OwnerReferencesPermissionEnforcement)
+                "agentvisor.io/virtualmachines/finalizers", Set.of("update")),
                 grants(r.one(ClusterRole.class, OPERATOR).getRules()));
     }
 
@@ -149,9 +151,8 @@ class ChartTemplateTest {
         assertEquals("metadata.namespace", env(c, "POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath());
         assertEquals("/var/lib/kubelet", env(c, "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR").getValue());
         assertEquals("/run/agentvisor", env(c, "AGENTVISOR_DRIVER_RUN_DIR").getValue());
-        assertEquals("true", env(c, "AGENTVISOR_DRIVER_KVM_PROBE").getValue());
         assertEquals(Set.of("NODE_NAME", "POD_NAMESPACE", "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR", "AGENTVISOR_DRIVER_RUN_DIR",
-                "AGENTVISOR_DRIVER_KVM_PROBE", "QUARKUS_HTTP_PORT", "QUARKUS_LOG_CATEGORY__IO_AGENTVISOR__LEVEL"),
+                "QUARKUS_HTTP_PORT", "QUARKUS_LOG_CATEGORY__IO_AGENTVISOR__LEVEL"),
                 c.getEnv().stream().map(EnvVar::getName).collect(Collectors.toSet()), "the driver's whole configuration");
         // status.qemu.pid is the host's pid of each VM pod's QEMU
         assertTrue(pod.getHostPID());
@@ -161,10 +162,9 @@ class ChartTemplateTest {
         assertEquals("RollingUpdate", ds.getSpec().getUpdateStrategy().getType(), "VMs survive a driver roll");
         assertEquals(1, ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal());
 
-        // the host: the kubelet's pod directories (read-only) and /dev/kvm for the probe, nothing else
-        assertEquals(Map.of("/var/lib/kubelet/pods", "Directory", "/dev/kvm", ""), hostPaths(pod.getVolumes()));
-        assertEquals(Map.of("/var/lib/kubelet/pods", true, "/run/agentvisor", false, "/tmp", false, "/dev/kvm", false),
-                mounts(c));
+        // the host: the kubelet's pod directories (read-only), nothing else (privileged: the host's /dev for the probe)
+        assertEquals(Map.of("/var/lib/kubelet/pods", "Directory"), hostPaths(pod.getVolumes()));
+        assertEquals(Map.of("/var/lib/kubelet/pods", true, "/run/agentvisor", false, "/tmp", false), mounts(c));
         assertNotNull(volume(pod.getVolumes(), c, "/run/agentvisor").getEmptyDir(), "runDir is the pod's own emptyDir");
         assertNotNull(volume(pod.getVolumes(), c, "/tmp").getEmptyDir());
         assertTrue(c.getSecurityContext().getPrivileged(), "the KVM probe opens the host's /dev/kvm");
@@ -182,7 +182,7 @@ class ChartTemplateTest {
         DaemonSet ds = Chart.render(sets("agentDriver.kvm.probe", false)).one(DaemonSet.class, DRIVER);
         Container c = container(ds);
         var pod = ds.getSpec().getTemplate().getSpec();
-        assertEquals(Map.of("/var/lib/kubelet/pods", "Directory"), hostPaths(pod.getVolumes()), "no /dev/kvm");
+        assertEquals(Map.of("/var/lib/kubelet/pods", "Directory"), hostPaths(pod.getVolumes()));
         assertEquals(Map.of("/var/lib/kubelet/pods", true, "/run/agentvisor", false, "/tmp", false), mounts(c));
         assertFalse(c.getSecurityContext().getPrivileged());
         assertFalse(c.getSecurityContext().getAllowPrivilegeEscalation());
@@ -190,7 +190,6 @@ class ChartTemplateTest {
         // to connect to the VM pods' sockets, which belong to their non-root user
         assertEquals(List.of("DAC_OVERRIDE"), c.getSecurityContext().getCapabilities().getAdd());
         assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
-        assertEquals("false", env(c, "AGENTVISOR_DRIVER_KVM_PROBE").getValue());
     }
 
     @Test
@@ -200,9 +199,8 @@ class ChartTemplateTest {
         Container c = container(ds);
         assertEquals("/srv/kubelet/", env(c, "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR").getValue());
         assertEquals("/run/av", env(c, "AGENTVISOR_DRIVER_RUN_DIR").getValue());
-        assertEquals(Map.of("/srv/kubelet/pods", "Directory", "/dev/kvm", ""),
-                hostPaths(ds.getSpec().getTemplate().getSpec().getVolumes()));
-        assertEquals(Map.of("/srv/kubelet/pods", true, "/run/av", false, "/tmp", false, "/dev/kvm", false), mounts(c));
+        assertEquals(Map.of("/srv/kubelet/pods", "Directory"), hostPaths(ds.getSpec().getTemplate().getSpec().getVolumes()));
+        assertEquals(Map.of("/srv/kubelet/pods", true, "/run/av", false, "/tmp", false), mounts(c));
         assertRefused(sets("agentDriver.kubeletRootDir", "var/lib/kubelet"), "kubeletRootDir");
         assertRefused(sets("agentDriver.runDir", "/run/" + "x".repeat(40)), "runDir");
     }
