@@ -40,7 +40,7 @@ class ChartApiServerIT {
     void everyValuesVariantIsAcceptedByServerSideDryRun() throws IOException {
         List<Map<String, Object>> variants = List.of(
                 Map.of(),
-                // unprivileged driver (capabilities drop ALL, add DAC_OVERRIDE, no privilege escalation)
+                // unprivileged driver (capabilities drop ALL, add DAC_OVERRIDE and SYS_PTRACE, no privilege escalation)
                 sets("agentDriver.kvm.probe", false, "operator.replicas", 0),
                 sets("agentDriver.updateStrategy.type", "OnDelete", "agentDriver.kubeletRootDir", "/srv/kubelet",
                         "agentDriver.terminationGracePeriodSeconds", 60, "defaults.agent.responseTimeout", 10,

@@ -165,6 +165,8 @@ class ChartTemplateTest {
         // the host: the kubelet's pod directories (read-only), nothing else (privileged: the host's /dev for the probe)
         assertEquals(Map.of("/var/lib/kubelet/pods", "Directory"), hostPaths(pod.getVolumes()));
         assertEquals(Map.of("/var/lib/kubelet/pods", true, "/run/agentvisor", false, "/tmp", false), mounts(c));
+        assertEquals("HostToContainer", c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals("/var/lib/kubelet/pods"))
+                .findFirst().orElseThrow().getMountPropagation(), "pod volumes mounted after the driver started are seen");
         assertNotNull(volume(pod.getVolumes(), c, "/run/agentvisor").getEmptyDir(), "runDir is the pod's own emptyDir");
         assertNotNull(volume(pod.getVolumes(), c, "/tmp").getEmptyDir());
         assertTrue(c.getSecurityContext().getPrivileged(), "the KVM probe opens the host's /dev/kvm");
@@ -178,7 +180,7 @@ class ChartTemplateTest {
     }
 
     @Test
-    void withoutTheKvmProbeTheDriverIsUnprivilegedWithOnlyDacOverride() {
+    void withoutTheKvmProbeTheDriverIsUnprivilegedWithOnlyDacOverrideAndPtrace() {
         DaemonSet ds = Chart.render(sets("agentDriver.kvm.probe", false)).one(DaemonSet.class, DRIVER);
         Container c = container(ds);
         var pod = ds.getSpec().getTemplate().getSpec();
@@ -188,7 +190,8 @@ class ChartTemplateTest {
         assertFalse(c.getSecurityContext().getAllowPrivilegeEscalation());
         assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
         // to connect to the VM pods' sockets, which belong to their non-root user
-        assertEquals(List.of("DAC_OVERRIDE"), c.getSecurityContext().getCapabilities().getAdd());
+        // and to find each QEMU's pid on the node through /proc/<pid>/root
+        assertEquals(List.of("DAC_OVERRIDE", "SYS_PTRACE"), c.getSecurityContext().getCapabilities().getAdd());
         assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
     }
 
