@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.agentvisor.driver.qmp.QmpClient;
-import io.agentvisor.driver.qmp.QmpEvent;
-import io.agentvisor.driver.qmp.QmpException;
+import io.agentvisor.qmp.QmpClient;
+import io.agentvisor.qmp.QmpEvent;
+import io.agentvisor.qmp.QmpException;
 import io.agentvisor.testsupport.Repo;
 import io.agentvisor.testsupport.Signals;
 import io.agentvisor.testsupport.TinyGuest;

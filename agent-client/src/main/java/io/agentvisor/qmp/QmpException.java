@@ -1,4 +1,4 @@
-package io.agentvisor.driver.qmp;
+package io.agentvisor.qmp;
 
 /** A QMP call that did not succeed: timed out, the connection failed, or QEMU answered with an error. */
 public class QmpException extends Exception {

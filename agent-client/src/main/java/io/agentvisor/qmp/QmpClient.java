@@ -1,4 +1,4 @@
-package io.agentvisor.driver.qmp;
+package io.agentvisor.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
