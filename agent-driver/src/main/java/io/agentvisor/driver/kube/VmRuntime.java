@@ -65,10 +65,14 @@ final class VmRuntime {
     private AgentView lastView = AgentView.INITIAL;
 
     private boolean stopSent;
+    /** Running's reason after QEMU exited (Stopped, QemuExited), until a QEMU is attached again. */
+    private String exited;
+    private String exitMessage;
     private String runningReason = "Attaching";
     private String message = "waiting for QEMU in the VM's pod";
     private String lastAttachProblem;
     private JsonNode lastSent;
+    private boolean pidMissingLogged;
     private ScheduledFuture<?> wake;
     private boolean forgotten;
 
@@ -285,7 +289,10 @@ final class VmRuntime {
         }
         qmp = c;
         attached = true;
+        exited = null;
+        exitMessage = null;
         guestShutdownSeen = false;
+        pidMissingLogged = false;
         lastAttachProblem = null;
         findPid();
         LOG.infof("%s: attached to QEMU %s in pod %s (%s%s)", key(), qemu == null ? "(pid not found)" : "pid "
@@ -295,8 +302,9 @@ final class VmRuntime {
     }
 
     private void notAttached(String why) {
-        runningReason = "Attaching";
-        message = why;
+        // after an exit, the condition keeps saying so until a QEMU is attached again
+        runningReason = exited != null ? exited : "Attaching";
+        message = exited != null ? exitMessage + "; " + why : why;
         if (!Objects.equals(why, lastAttachProblem)) {
             LOG.debugf("%s: not attached: %s", key(), why);
             lastAttachProblem = why;
@@ -306,13 +314,19 @@ final class VmRuntime {
     private void findPid() {
         try {
             ProcFs.ProcessId found = node.proc().findQemuListeningOn(sockets.qmp()).orElse(null);
-            if (found == null && qemu == null) {
+            if (found == null && !pidMissingLogged) {
+                pidMissingLogged = true;
                 LOG.warnf("%s: no qemu-system process on this node listens on %s (is the driver in the host's pid "
                         + "namespace?)", key(), sockets.qmpOnNode());
             }
             qemu = found;
+        } catch (java.nio.file.NoSuchFileException e) {
+            qemu = null; // QEMU is exiting (it removes its socket): QMP's EOF follows
         } catch (IOException e) {
-            LOG.warnf("%s: cannot look for QEMU's pid: %s", key(), e.getMessage());
+            if (!pidMissingLogged) {
+                pidMissingLogged = true;
+                LOG.warnf("%s: cannot look for QEMU's pid: %s", key(), e.getMessage());
+            }
             qemu = null;
         }
     }
@@ -374,9 +388,11 @@ final class VmRuntime {
                 event("Warning", "QemuExited", "QEMU" + pid + " in pod " + podName() + " ended without a guest "
                         + "shutdown; the pod's restartPolicy decides what happens next");
             }
-            runningReason = stopSent || guestShutdownSeen ? "Stopped" : "QemuExited";
-            message = "QEMU" + pid + " in pod " + podName() + " exited" + (guestShutdownSeen
+            exited = stopSent || guestShutdownSeen ? "Stopped" : "QemuExited";
+            exitMessage = "QEMU" + pid + " in pod " + podName() + " exited" + (guestShutdownSeen
                     ? " after the guest shut down" : "");
+            runningReason = exited;
+            message = exitMessage;
         }
         reconcile();
     }

@@ -345,6 +345,32 @@ class DriverIT {
 
     @Test
     @Order(6)
+    void aQemuThatDiesIsReportedAndItsRestartInTheSamePodIsAttached() throws Exception {
+        Signals.kill9(pid);
+        assertTrue(guest.process().waitFor(10, TimeUnit.SECONDS));
+        VirtualMachineStatus s = await("Running False after QEMU died", Duration.ofSeconds(30), () -> status("tiny"),
+                st -> condition(st, ConditionTypes.RUNNING, "False"));
+        assertEquals("QemuExited", Conditions.find(s.getConditions(), ConditionTypes.RUNNING).getReason());
+        assertTrue(s.getQemu() == null || s.getQemu().getPid() == null, json(s.getQemu()));
+        assertTrue(condition(s, ConditionTypes.READY, "False"));
+        assertFalse(events(NS, "tiny", "QemuExited").isEmpty());
+        // the kubelet restarts the container: a new QEMU in the same pod, its sockets in the same volume
+        guest.close();
+        guest = TinyGuest.boot();
+        Path runVolume = kubelet.resolve("pods").resolve(podUid).resolve("volumes")
+                .resolve("kubernetes.io~empty-dir").resolve("agentvisor-run");
+        Files.delete(runVolume);
+        Files.createSymbolicLink(runVolume, guest.qmpSocket().getParent());
+        long restarted = guest.pid();
+        s = await("attached to the restarted QEMU", Duration.ofSeconds(60), () -> status("tiny"),
+                st -> st.getQemu() != null && Long.valueOf(restarted).equals(st.getQemu().getPid())
+                        && condition(st, ConditionTypes.AGENT_RESPONSIVE, "True"));
+        assertEquals(4, s.getAgent().getResponseTimeout(), "the VM's timeout applies to the new QEMU's agent");
+        pid = restarted;
+    }
+
+    @Test
+    @Order(7)
     void deletingThePodMakesTheGuestShutItselfDownThroughItsAgent() throws Exception {
         k.pods().inNamespace(NS).withName(POD).delete();
         Pod terminating = k.pods().inNamespace(NS).withName(POD).get();
