@@ -4,14 +4,16 @@ package io.agentvisor.api.v1alpha1;
 public final class ConditionTypes {
 
     // ---- VirtualMachine, written by the operator ----
-    /** The VM is placed on a node (True), or why not (False: Unschedulable, InvalidSpec; Halted VMs: NotRequested). */
+    /**
+     * The VM's pod is bound to a node (True, reason Placed), or why not (False: the scheduler's own reason and message,
+     * e.g. Unschedulable "0/1 nodes are available: 1 Insufficient memory."; PodPending before the scheduler spoke;
+     * InvalidSpec; NotRequested when the VM should not run).
+     */
     public static final String SCHEDULED = "Scheduled";
     /** status.agentPolicy is resolved (True, reason Resolved) or cannot be (False, InvalidPolicy). */
     public static final String POLICY_APPLIED = "PolicyApplied";
     /** What the schema cannot check: image paths inside the allowed directories, boot source present, ... */
     public static final String SPEC_VALID = "SpecValid";
-    /** The Lease of the VM's node expired (True) or is fresh (False). The VM is not moved. */
-    public static final String NODE_LOST = "NodeLost";
 
     // ---- VirtualMachine, written by the agent-driver ----
     public static final String RUNNING = "Running";
@@ -33,8 +35,8 @@ public final class ConditionTypes {
     public static final String REASON_RESOLVED = "Resolved";
     public static final String REASON_INVALID_POLICY = "InvalidPolicy";
     public static final String REASON_VALID = "Valid";
-    public static final String REASON_LEASE_EXPIRED = "LeaseExpired";
-    public static final String REASON_LEASE_FRESH = "LeaseFresh";
+    /** Scheduled=False while the pod exists but the scheduler has not reported on it yet. */
+    public static final String REASON_POD_PENDING = "PodPending";
     public static final String REASON_PRIORITY_TIE = "PriorityTie";
     public static final String REASON_NO_TIE = "NoTie";
     /** Agent reasons the driver uses for AgentResponsive / status.agent.lastError. */

@@ -15,11 +15,24 @@ public class Cpu {
     @Default("1")
     private Integer cores;
 
+    @JsonPropertyDescription("Also cap the VM's pod at one CPU per core (a CPU limit). Default: a request of 100m per "
+            + "core and no limit.")
+    @Default("false")
+    private Boolean limitToCores;
+
     public Integer getCores() {
         return cores;
     }
 
     public void setCores(Integer cores) {
         this.cores = cores;
+    }
+
+    public Boolean getLimitToCores() {
+        return limitToCores;
+    }
+
+    public void setLimitToCores(Boolean limitToCores) {
+        this.limitToCores = limitToCores;
     }
 }

@@ -15,6 +15,11 @@ public final class Patterns {
     /** A DNS-1123 label, used for disk names (they become file and device names on the node). */
     public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
 
+    /** A DNS-1123 subdomain (names of PersistentVolumeClaims, PriorityClasses). */
+    public static final String DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+    /** A file name inside a volume: one path component, not '.' or '..'. */
+    public static final String FILE_NAME = "^[^/\\x00]+$";
+
     /** {@link IntOrStringRules} inputs. */
     static final String TIMEOUT_RULE = "responseTimeout;-2;" + TIMEOUT_NAME;
     static final String COMMAND_TIMEOUTS_RULE = "commandTimeouts.*;-2;" + TIMEOUT_NAME;

@@ -68,7 +68,52 @@ public final class SpecValidation {
                 if (d.getName() != null && !names.add(d.getName())) {
                     errors.add(f + ".name: \"" + d.getName() + "\" is used by another disk");
                 }
-                checkImage(d.getPath(), f + ".path", allowedImageDirs, errors);
+                PersistentVolumeClaimDisk pvc = d.getPersistentVolumeClaim();
+                if ((d.getPath() == null) == (pvc == null)) {
+                    errors.add(f + ": needs exactly one of path (a read-only image on the node) and "
+                            + "persistentVolumeClaim");
+                } else if (pvc != null) {
+                    if (pvc.getClaimName() == null || pvc.getClaimName().isEmpty()) {
+                        errors.add(f + ".persistentVolumeClaim.claimName: is required");
+                    }
+                    String file = pvc.getFile();
+                    if (file != null && (file.isEmpty() || file.equals(".") || file.equals("..")
+                            || file.indexOf('/') >= 0 || file.indexOf('\0') >= 0)) {
+                        errors.add(f + ".persistentVolumeClaim.file: \"" + file
+                                + "\" is not a file name at the root of the volume");
+                    }
+                } else {
+                    checkImage(d.getPath(), f + ".path", allowedImageDirs, errors);
+                    if (Boolean.FALSE.equals(d.getReadOnly())) {
+                        errors.add(f + ".readOnly: a disk from a node path is always read-only; a writable disk "
+                                + "comes from a persistentVolumeClaim of the namespace");
+                    }
+                }
+            }
+        }
+        if (spec.getInterfaces() != null) {
+            for (int i = 0; i < spec.getInterfaces().size(); i++) {
+                Interface nic = spec.getInterfaces().get(i);
+                if (nic.getPorts() == null) {
+                    continue;
+                }
+                Set<String> ports = new HashSet<>();
+                Set<String> portNames = new HashSet<>();
+                for (int j = 0; j < nic.getPorts().size(); j++) {
+                    Port p = nic.getPorts().get(j);
+                    String f = "spec.interfaces[" + i + "].ports[" + j + "]";
+                    if (p.getPort() == null || p.getPort() < 1 || p.getPort() > 65535) {
+                        errors.add(f + ".port: must be between 1 and 65535");
+                        continue;
+                    }
+                    String proto = p.getProtocol() == null ? "TCP" : p.getProtocol().name();
+                    if (!ports.add(proto + "/" + p.getPort())) {
+                        errors.add(f + ".port: " + proto + " " + p.getPort() + " is listed twice");
+                    }
+                    if (p.getName() != null && !portNames.add(p.getName())) {
+                        errors.add(f + ".name: \"" + p.getName() + "\" is used by another port");
+                    }
+                }
             }
         }
         errors.addAll(validateGuestAgent(spec.getGuestAgent()));

@@ -12,8 +12,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
  * A QEMU virtual machine. The spec is the user's desire; the status is written by two writers, each with its own
- * server-side-apply field manager (see {@link Agentvisor}): the operator (placement, policy) and the agent-driver of
- * the VM's node (process, agent, guest).
+ * server-side-apply field manager (see {@link Agentvisor}): the operator (the VM's pod: phase, node; policy) and the
+ * agent-driver of the VM's node (process, agent, guest). The VM runs in its own pod, {@link VmPods}.
  */
 @Group(Agentvisor.GROUP)
 @Version(Agentvisor.VERSION)
@@ -28,6 +28,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
     type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "OS", jsonPath = ".status.guest.osInfo.prettyName",
     type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Restarts", jsonPath = ".status.restartCount",
+    type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Last Exit", jsonPath = ".status.lastTermination.reason",
+    type = AdditionalPrinterColumn.Type.STRING, priority = 1)
+@AdditionalPrinterColumn(name = "Pod", jsonPath = ".status.podName", type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class VirtualMachine extends CustomResource<VirtualMachineSpec, VirtualMachineStatus> implements Namespaced {
 }

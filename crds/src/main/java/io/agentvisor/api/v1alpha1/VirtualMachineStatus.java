@@ -5,14 +5,16 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
+import io.fabric8.generator.annotation.Size;
 
 /**
  * Status of a VirtualMachine. Two writers, one field manager each (server-side apply):
  * <ul>
- * <li>operator ({@link Agentvisor#OPERATOR_FIELD_MANAGER}): {@code agentPolicy}, {@code nodeName}, conditions
- * {@code Scheduled}, {@code PolicyApplied}, {@code SpecValid}, {@code NodeLost};</li>
- * <li>agent-driver ({@link Agentvisor#DRIVER_FIELD_MANAGER}): {@code phase}, {@code qemu}, {@code agent},
- * {@code guest}, conditions {@code Running}, {@code AgentConnected}, {@code AgentResponsive}, {@code Ready}.</li>
+ * <li>operator ({@link Agentvisor#OPERATOR_FIELD_MANAGER}): {@code agentPolicy}, and from the VM's pod
+ * {@code phase}, {@code nodeName}, {@code podName}, {@code restartCount}, {@code lastTermination}; conditions
+ * {@code Scheduled}, {@code PolicyApplied}, {@code SpecValid};</li>
+ * <li>agent-driver ({@link Agentvisor#DRIVER_FIELD_MANAGER}): {@code qemu}, {@code agent}, {@code guest},
+ * conditions {@code Running}, {@code AgentConnected}, {@code AgentResponsive}, {@code Ready}.</li>
  * </ul>
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -23,13 +25,24 @@ public class VirtualMachineStatus {
     @JsonPropertyDescription("Effective guest agent settings resolved by the operator; the driver applies these.")
     private AgentPolicyStatus agentPolicy;
 
-    @JsonPropertyDescription("Node the VM is placed on (also the label agentvisor.io/node).")
-    private String nodeName;
-
-    // ---- agent-driver ----
-    @JsonPropertyDescription("Lifecycle phase reported by the node's agent-driver.")
+    @JsonPropertyDescription("Lifecycle phase, from the VM's pod.")
     private Phase phase;
 
+    @JsonPropertyDescription("Node the VM's pod is bound to (by kube-scheduler).")
+    @Size(max = 253)
+    private String nodeName;
+
+    @JsonPropertyDescription("Name of the VM's pod (same namespace).")
+    @Size(max = 253)
+    private String podName;
+
+    @JsonPropertyDescription("How often the kubelet restarted the VM's QEMU container in the current pod.")
+    private Integer restartCount;
+
+    @JsonPropertyDescription("How the VM's QEMU container last ended (e.g. reason OOMKilled).")
+    private Termination lastTermination;
+
+    // ---- agent-driver ----
     private QemuStatus qemu;
 
     private AgentStatus agent;
@@ -54,6 +67,30 @@ public class VirtualMachineStatus {
 
     public void setNodeName(String nodeName) {
         this.nodeName = nodeName;
+    }
+
+    public String getPodName() {
+        return podName;
+    }
+
+    public void setPodName(String podName) {
+        this.podName = podName;
+    }
+
+    public Integer getRestartCount() {
+        return restartCount;
+    }
+
+    public void setRestartCount(Integer restartCount) {
+        this.restartCount = restartCount;
+    }
+
+    public Termination getLastTermination() {
+        return lastTermination;
+    }
+
+    public void setLastTermination(Termination lastTermination) {
+        this.lastTermination = lastTermination;
     }
 
     public Phase getPhase() {

@@ -22,7 +22,8 @@ import java.util.Map;
  */
 public final class CrdFinisher {
     static final Map<String, List<String>> COLUMN_ORDER = Map.of(
-            "virtualmachines.agentvisor.io", List.of("Phase", "Node", "Agent", "Timeout", "OS", "Age"),
+            "virtualmachines.agentvisor.io", List.of("Phase", "Node", "Agent", "Timeout", "OS", "Restarts", "Last Exit",
+                    "Pod", "Age"),
             "guestagentpolicies.agentvisor.io", List.of("Priority", "Timeout", "VMs", "Age"));
 
     private CrdFinisher() {

@@ -65,6 +65,65 @@ class SpecValidationTest {
     }
 
     @Test
+    void aNodePathDiskIsReadOnlyAndWritableDisksComeFromClaims() {
+        VirtualMachineSpec spec = vm("/var/lib/agentvisor/images/k");
+        Disk hostWritable = new Disk();
+        hostWritable.setName("0data");
+        hostWritable.setPath("/var/lib/agentvisor/images/shared.img");
+        hostWritable.setReadOnly(false);
+        Disk both = new Disk();
+        both.setName("both");
+        both.setPath("/var/lib/agentvisor/images/b.img");
+        both.setPersistentVolumeClaim(claim("data", null));
+        Disk neither = new Disk();
+        neither.setName("neither");
+        Disk badFile = new Disk();
+        badFile.setName("bad");
+        badFile.setPersistentVolumeClaim(claim("data", ".."));
+        Disk fine = new Disk();
+        fine.setName("root");
+        fine.setPersistentVolumeClaim(claim("root-disk", "disk.img"));
+        Disk sharedReadOnly = new Disk();
+        sharedReadOnly.setName("iso");
+        sharedReadOnly.setPath("/var/lib/agentvisor/images/tools.img");
+        spec.setDisks(List.of(hostWritable, both, neither, badFile, fine, sharedReadOnly));
+        assertEquals(List.of("spec.disks[0].readOnly: a disk from a node path is always read-only; a writable disk "
+                + "comes from a persistentVolumeClaim of the namespace",
+                "spec.disks[1]: needs exactly one of path (a read-only image on the node) and persistentVolumeClaim",
+                "spec.disks[2]: needs exactly one of path (a read-only image on the node) and persistentVolumeClaim",
+                "spec.disks[3].persistentVolumeClaim.file: \"..\" is not a file name at the root of the volume"),
+                SpecValidation.validateVirtualMachine(spec, ALLOWED));
+    }
+
+    @Test
+    void forwardedPortsAreUniquePerProtocol() {
+        VirtualMachineSpec spec = vm("/var/lib/agentvisor/images/k");
+        Interface nic = new Interface();
+        nic.setName("default");
+        nic.setPorts(List.of(port("http", 80, null), port("http2", 80, Port.Protocol.TCP),
+                port("dns", 53, Port.Protocol.UDP), port("dns", 53, Port.Protocol.TCP)));
+        spec.setInterfaces(List.of(nic));
+        assertEquals(List.of("spec.interfaces[0].ports[1].port: TCP 80 is listed twice",
+                "spec.interfaces[0].ports[3].name: \"dns\" is used by another port"),
+                SpecValidation.validateVirtualMachine(spec, ALLOWED));
+    }
+
+    static PersistentVolumeClaimDisk claim(String name, String file) {
+        PersistentVolumeClaimDisk c = new PersistentVolumeClaimDisk();
+        c.setClaimName(name);
+        c.setFile(file);
+        return c;
+    }
+
+    static Port port(String name, int number, Port.Protocol protocol) {
+        Port p = new Port();
+        p.setName(name);
+        p.setPort(number);
+        p.setProtocol(protocol);
+        return p;
+    }
+
+    @Test
     void policyCommandTimeoutKeysAndValuesAreChecked() {
         GuestAgentPolicySpec spec = new GuestAgentPolicySpec();
         spec.setSelector(new LabelSelector());
