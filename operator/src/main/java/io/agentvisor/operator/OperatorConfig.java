@@ -15,12 +15,17 @@ public interface OperatorConfig {
     Images images();
 
     /**
-     * Namespace of the node Leases (the operator's namespace). Default: the namespace of the kubeconfig's current
-     * context, or of the service account in a pod, else {@code default}.
+     * {@code agentvisor.launcher-image}: the VM pods' image (qemu-system-x86_64, a Java 17 JRE and the launcher at
+     * {@value io.agentvisor.operator.pod.PodSettings#LAUNCHER_JAR}). The Helm chart sets it.
      */
-    Optional<String> namespace();
+    @WithDefault("agentvisor/vm-launcher:0.1.0")
+    String launcherImage();
 
-    Placement placement();
+    /** {@code agentvisor.launcher-image-pull-policy}: Always, IfNotPresent or Never. */
+    @WithDefault("IfNotPresent")
+    String launcherImagePullPolicy();
+
+    Vm vm();
 
     /**
      * {@code agentvisor.root}: the repository root that the build hands to every test JVM (not used by the operator;
@@ -49,9 +54,36 @@ public interface OperatorConfig {
         List<String> allowedDirs();
     }
 
-    interface Placement {
-        /** How often an unschedulable VM is retried besides on Lease changes (e.g. after memory was freed). */
+    interface Vm {
+        /** QEMU's TCG translation buffer in MiB ({@code -accel tcg,tb-size=N}). */
+        @WithName("tb-size-mib")
+        @WithDefault("32")
+        int tbSizeMib();
+
+        /**
+         * Added to the VM's memory for the pod's memory request and limit: QEMU's own memory with the translation
+         * buffer above (measured: 87 MiB at tb-size 32 for a 256 MiB tiny guest) plus the launcher's JVM (~40 MiB).
+         */
+        @WithName("memory-overhead-mib")
+        @WithDefault("160")
+        long memoryOverheadMib();
+
+        /** CPU request per virtual core, in millicores (KubeVirt's 100m). */
+        @WithName("cpu-request-millis-per-core")
+        @WithDefault("100")
+        int cpuRequestMillisPerCore();
+
+        /**
+         * The VM pods' terminationGracePeriodSeconds: guest-agent shutdown, then ACPI, then quit must fit in it.
+         */
+        @WithDefault("90s")
+        Duration terminationGracePeriod();
+
+        /** How long the launcher waits after SIGTERM for the guest to stop on its own before pressing ACPI power. */
         @WithDefault("15s")
-        Duration retryInterval();
+        Duration guestShutdownWait();
+
+        /** JVM options of the launcher inside each VM pod. */
+        Optional<List<String>> launcherJvmOptions();
     }
 }

@@ -21,11 +21,11 @@ import io.micrometer.core.instrument.MeterRegistry;
  * The operator's own meters, served on the Prometheus endpoint next to QOSDK's reconciliation metrics:
  * <ul>
  * <li>{@code agentvisor_operator_writes_total{kind, target}}: every write of the operator to a VirtualMachine or
- * GuestAgentPolicy ({@code target} {@code status} or {@code labels}). Flat while the cluster is idle.</li>
+ * GuestAgentPolicy ({@code target} {@code status}), and every pod it creates or deletes ({@code kind} Pod,
+ * {@code target} {@code create} or {@code delete}). Flat while the cluster is idle.</li>
  * <li>{@code agentvisor_operator_virtualmachines{placement}}: VMs by their {@code Scheduled} condition as last
  * written ({@code Placed}, {@code Unschedulable}, {@code NotRequested}, {@code InvalidSpec}, {@code Pending} when
  * not yet reconciled).</li>
- * <li>{@code agentvisor_operator_virtualmachines_node_lost}: VMs whose node's Lease expired ({@code NodeLost=True}).</li>
  * <li>{@code agentvisor_operator_guestagentpolicies{conflict}}: policies, by whether they are in a priority tie.</li>
  * </ul>
  * The gauges read the controllers' informer caches when scraped (0 until the controllers started); nothing here
@@ -35,29 +35,29 @@ import io.micrometer.core.instrument.MeterRegistry;
 public class OperatorMetrics {
     public static final String WRITES = "agentvisor.operator.writes";
     public static final String VMS = "agentvisor.operator.virtualmachines";
-    public static final String VMS_NODE_LOST = "agentvisor.operator.virtualmachines.node.lost";
     public static final String POLICIES = "agentvisor.operator.guestagentpolicies";
     public static final String PENDING = "Pending";
     static final List<String> PLACEMENTS = List.of(ConditionTypes.REASON_PLACED, ConditionTypes.REASON_UNSCHEDULABLE,
-            ConditionTypes.REASON_NOT_REQUESTED, ConditionTypes.REASON_INVALID_SPEC, PENDING);
+            ConditionTypes.REASON_NOT_REQUESTED, ConditionTypes.REASON_INVALID_SPEC, ConditionTypes.REASON_POD_PENDING,
+            PENDING);
 
     private final Counter vmStatusWrites;
-    private final Counter vmLabelWrites;
+    private final Counter podCreates;
+    private final Counter podDeletes;
     private final Counter policyStatusWrites;
     private volatile Supplier<Stream<VirtualMachine>> vms = Stream::empty;
     private volatile Supplier<Stream<GuestAgentPolicy>> policies = Stream::empty;
 
     public OperatorMetrics(MeterRegistry registry) {
         vmStatusWrites = writes(registry, "VirtualMachine", "status");
-        vmLabelWrites = writes(registry, "VirtualMachine", "labels");
+        podCreates = writes(registry, "Pod", "create");
+        podDeletes = writes(registry, "Pod", "delete");
         policyStatusWrites = writes(registry, "GuestAgentPolicy", "status");
         for (String placement : PLACEMENTS) {
             Gauge.builder(VMS, () -> placements().getOrDefault(placement, 0L))
                     .description("VirtualMachines by placement (reason of their Scheduled condition)")
                     .tag("placement", placement).register(registry);
         }
-        Gauge.builder(VMS_NODE_LOST, () -> vms.get().filter(OperatorMetrics::nodeLost).count())
-                .description("VirtualMachines whose node's Lease expired (NodeLost=True)").register(registry);
         for (boolean conflict : new boolean[] { true, false }) {
             Gauge.builder(POLICIES, () -> policies.get().filter(p -> inConflict(p) == conflict).count())
                     .description("GuestAgentPolicies, by whether they tie with another one (Conflict=True)")
@@ -84,8 +84,12 @@ public class OperatorMetrics {
         vmStatusWrites.increment();
     }
 
-    void vmLabelWritten() {
-        vmLabelWrites.increment();
+    void podCreated() {
+        podCreates.increment();
+    }
+
+    void podDeleted() {
+        podDeletes.increment();
     }
 
     void policyStatusWritten() {
@@ -102,12 +106,6 @@ public class OperatorMetrics {
         Condition c = vm.getStatus() == null ? null
                 : Conditions.find(vm.getStatus().getConditions(), ConditionTypes.SCHEDULED);
         return c == null || c.getReason() == null || !PLACEMENTS.contains(c.getReason()) ? PENDING : c.getReason();
-    }
-
-    static boolean nodeLost(VirtualMachine vm) {
-        Condition c = vm.getStatus() == null ? null
-                : Conditions.find(vm.getStatus().getConditions(), ConditionTypes.NODE_LOST);
-        return c != null && Condition.TRUE.equals(c.getStatus());
     }
 
     static boolean inConflict(GuestAgentPolicy p) {

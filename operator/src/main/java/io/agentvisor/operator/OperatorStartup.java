@@ -23,7 +23,7 @@ public class OperatorStartup {
 
     void onStart(@Observes @Priority(2000) StartupEvent event, KubernetesClient client, Instance<Operator> operator,
             OperatorConfig config, ApiReachability api) {
-        var problem = ProductDefaults.check(config)
+        var problem = ProductDefaults.check(config).or(() -> VmPodConfig.check(config))
                 .or(() -> Preflight.check(client.getConfiguration(), config.startupTimeout()));
         if (problem.isPresent()) {
             LOG.error("agentvisor-operator cannot start: " + problem.get());

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
@@ -19,16 +18,20 @@ import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.api.v1alpha1.Conditions;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
-import io.agentvisor.api.v1alpha1.NodeLeases;
 import io.agentvisor.api.v1alpha1.Phase;
 import io.agentvisor.api.v1alpha1.RunStrategy;
 import io.agentvisor.api.v1alpha1.SpecValidation;
+import io.agentvisor.api.v1alpha1.Termination;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
+import io.agentvisor.api.v1alpha1.VmPods;
+import io.agentvisor.operator.pod.PodSettings;
+import io.agentvisor.operator.pod.VmPodBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -38,43 +41,48 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 
 /**
- * One reconciler per VirtualMachine: resolves its guest agent policy, places it on a node, and writes only the
- * operator's status fields ({@code agentPolicy}, {@code nodeName}, conditions {@code SpecValid},
- * {@code PolicyApplied}, {@code Scheduled}, {@code NodeLost}) with server-side apply, and only when they changed.
- * Level-triggered: every reconcile recomputes everything from the informer caches.
+ * One reconciler per VirtualMachine: resolves its guest agent policy, runs it as its own pod (creates the pod when
+ * the VM should run, deletes it when it should not; kube-scheduler places it, the kubelet restarts QEMU per the pod's
+ * restartPolicy) and writes only the operator's status: {@code agentPolicy}, and from the pod {@code phase},
+ * {@code nodeName}, {@code podName}, {@code restartCount}, {@code lastTermination}; conditions {@code SpecValid},
+ * {@code PolicyApplied}, {@code Scheduled} (with the scheduler's own reason and message). Only when they changed.
+ * Level-triggered: every reconcile recomputes everything from the informer caches (VMs, policies, and the VM pods,
+ * selected by label, mapped to their VM by the controller ownerReference).
  */
 @ControllerConfiguration(name = VirtualMachineReconciler.NAME, fieldManager = Agentvisor.OPERATOR_FIELD_MANAGER,
-        // labels (policy selectors) and driver status (phase) matter, not only spec generations
+        // labels (policy selectors) and annotations (Manual requests) matter, not only spec generations
         generationAwareEventProcessing = false)
 public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     public static final String NAME = "virtualmachine";
     private static final Logger LOG = Logger.getLogger(VirtualMachineReconciler.class);
     static final List<String> OWN_CONDITIONS = List.of(ConditionTypes.SPEC_VALID, ConditionTypes.POLICY_APPLIED,
-            ConditionTypes.SCHEDULED, ConditionTypes.NODE_LOST);
+            ConditionTypes.SCHEDULED);
+    /** A pod that ended is replaced (Always, RerunOnFailure after a failure) no sooner than this after it ended. */
+    static final Duration REPLACE_BACKOFF = Duration.ofSeconds(10);
+    /** How soon a pod the apiserver refused (403/400) is tried again. */
+    static final Duration REFUSED_RETRY = Duration.ofSeconds(30);
 
     private final OperatorConfig config;
     private final OperatorMetrics metrics;
-    private final PlacementLedger ledger;
     private final Events events;
     private final Clock clock;
-    private final String leaseNamespace;
     private final List<Path> allowedDirs;
+    private final PodSettings podSettings;
     private InformerEventSource<GuestAgentPolicy, VirtualMachine> policies;
-    private InformerEventSource<Lease, VirtualMachine> leases;
+    private InformerEventSource<Pod, VirtualMachine> pods;
 
-    public VirtualMachineReconciler(OperatorConfig config, PlacementLedger ledger, Events events,
-            OperatorMetrics metrics, io.fabric8.kubernetes.client.KubernetesClient client) {
+    public VirtualMachineReconciler(OperatorConfig config, Events events, OperatorMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
-        this.ledger = ledger;
         this.events = events;
         this.clock = Clock.systemUTC();
-        this.leaseNamespace = config.namespace().orElseGet(() -> Optional.ofNullable(client.getNamespace())
-                .orElse("default"));
         this.allowedDirs = config.images().allowedDirs().stream().map(Path::of).toList();
-        LOG.infof("node Leases in namespace %s; allowed image directories %s", leaseNamespace, allowedDirs);
+        this.podSettings = VmPodConfig.podSettings(config);
+        LOG.infof("VM pods: image %s, memory overhead %d MiB, tb-size %d MiB; allowed node image directories %s",
+                podSettings.launcherImage(), podSettings.memoryOverheadMiB(), podSettings.tbSizeMiB(), allowedDirs);
     }
 
     @Override
@@ -87,41 +95,39 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
                 .withSecondaryToPrimaryMapper(p -> context.getPrimaryCache().list(p.getMetadata().getNamespace())
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build(), context);
-        // a Lease change concerns the VMs on that node and every VM still waiting for one
-        leases = new InformerEventSource<>(InformerEventSourceConfiguration.from(Lease.class, VirtualMachine.class)
-                .withName("leases")
-                .withNamespaces(leaseNamespace)
-                .withLabelSelector(NodeLeases.LEASE_LABEL + "=true")
-                .withSecondaryToPrimaryMapper(l -> {
-                    String node = NodeLeases.nodeName(l);
-                    return context.getPrimaryCache().list(vm -> vm.getStatus() == null
-                            || vm.getStatus().getNodeName() == null || node.equals(vm.getStatus().getNodeName()))
-                            .map(ResourceID::fromResource).collect(Collectors.toSet());
-                })
+        // the VM pods only (label-selected, so the cache holds no other pod), each mapped to its owning VM
+        pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, VirtualMachine.class)
+                .withName("pods")
+                .withLabelSelector(VmPods.SELECTOR)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(VirtualMachine.class))
                 .build(), context);
-        return List.of(policies, leases);
+        return List.of(policies, pods);
     }
 
     @Override
     public UpdateControl<VirtualMachine> reconcile(VirtualMachine vm, Context<VirtualMachine> context) {
         Instant now = clock.instant();
+        String ns = vm.getMetadata().getNamespace();
         VirtualMachineStatus current = vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
         Map<String, Condition> before = StatusDiff.byType(current.getConditions(), OWN_CONDITIONS);
         Long generation = vm.getMetadata().getGeneration();
         List<Condition> conditions = new ArrayList<>();
 
         // 1. what the schema cannot check
-        List<String> problems = SpecValidation.validateVirtualMachine(vm.getSpec(), allowedDirs);
+        List<String> problems = new ArrayList<>(SpecValidation.validateVirtualMachine(vm.getSpec(), allowedDirs));
+        if (problems.isEmpty()) {
+            try {
+                VmPodBuilder.vmSpec(vm); // what the pod builder refuses, e.g. a uid or name it cannot use
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+        }
         boolean valid = problems.isEmpty();
-        conditions.add(Conditions.of(ConditionTypes.SPEC_VALID, valid,
-                valid ? ConditionTypes.REASON_VALID : ConditionTypes.REASON_INVALID_SPEC,
-                valid ? "spec is valid" : String.join("; ", problems), generation,
-                before.get(ConditionTypes.SPEC_VALID), now));
 
         // 2. guest agent policy (the configured product default was checked by OperatorStartup before the
         // controllers started: parsing it cannot fail here)
         PolicyResolver.Resolution r = PolicyResolver.resolve(vm,
-                policies.list(vm.getMetadata().getNamespace(), p -> true).toList(),
+                policies.list(ns, p -> true).toList(),
                 ProductDefaults.responseTimeout(config.defaultResponseTimeout()));
         AgentPolicyStatus agentPolicy;
         if (r.errors().isEmpty()) {
@@ -134,120 +140,251 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
                     String.join("; ", r.errors()), generation, before.get(ConditionTypes.POLICY_APPLIED), now));
         }
 
-        // 3. placement
-        List<Lease> leaseList = leases.list(leaseNamespace, l -> true).toList();
-        String node = current.getNodeName();
+        // 3. the pod: create it when the VM should run, delete it when it should not
         RunStrategy strategy = vm.getSpec() == null || vm.getSpec().getRunStrategy() == null ? RunStrategy.Always
                 : vm.getSpec().getRunStrategy();
+        String podName = VmPods.podName(vm.getMetadata().getName());
+        Pod pod = pods.get(new ResourceID(podName, ns)).orElse(null);
         Duration reschedule = null;
-        boolean newlyPlaced = false;
-        if (node != null && !strategy.wantsNode() && released(vm)) {
-            node = null; // halted and stopped: give the node's memory back
+        String foreign = null;
+        String refused = null;
+        if (pod != null && !ownedBy(pod, vm)) {
+            foreign = "pod " + podName + " exists and is not this VM's (no controller ownerReference to uid "
+                    + vm.getMetadata().getUid() + "): delete or rename it";
+            pod = null;
         }
-        if (node != null) {
-            conditions.add(Conditions.of(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED,
-                    "placed on node " + node, generation, before.get(ConditionTypes.SCHEDULED), now));
-            String placed = node;
-            Optional<Lease> lease = leaseList.stream().filter(l -> NodeLeases.nodeName(l).equals(placed))
-                    .findFirst();
-            boolean fresh = lease.map(l -> NodeLeases.isFresh(l, now)).orElse(false);
-            conditions.add(Conditions.of(ConditionTypes.NODE_LOST, !fresh,
-                    fresh ? ConditionTypes.REASON_LEASE_FRESH : ConditionTypes.REASON_LEASE_EXPIRED,
-                    fresh ? "node " + node + " is alive (its Lease is fresh)"
-                            : "the Lease of node " + node + " " + (lease.isPresent() ? "expired" : "is gone")
-                                    + "; the VM is not moved while its QEMU may still run",
-                    generation, before.get(ConditionTypes.NODE_LOST), now));
-            if (fresh) {
-                // notice the expiry even if the Lease is never touched again
-                reschedule = Duration.between(now, NodeLeases.expiry(lease.get()).get()).plusSeconds(1);
-            }
-        } else if (!strategy.wantsNode()) {
-            conditions.add(Conditions.of(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_NOT_REQUESTED,
-                    "runStrategy is Halted: the VM is not placed", generation,
-                    before.get(ConditionTypes.SCHEDULED), now));
-        } else if (!valid) {
-            conditions.add(Conditions.of(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_INVALID_SPEC,
-                    "not placed while the spec is invalid (see SpecValid)", generation,
-                    before.get(ConditionTypes.SCHEDULED), now));
-        } else {
-            List<Placement.Node> nodes = leaseList.stream().map(l -> Placement.Node.of(l, now)).toList();
-            Placement.Decision d = ledger.decide(vm, nodes, context.getPrimaryCache().list().toList());
-            if (d.placed()) {
-                node = d.node();
-                newlyPlaced = true;
-                conditions.add(Conditions.of(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED,
-                        d.message(), generation, before.get(ConditionTypes.SCHEDULED), now));
-                conditions.add(Conditions.of(ConditionTypes.NODE_LOST, false, ConditionTypes.REASON_LEASE_FRESH,
-                        "node " + node + " is alive (its Lease is fresh)", generation,
-                        before.get(ConditionTypes.NODE_LOST), now));
-            } else {
-                conditions.add(Conditions.of(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_UNSCHEDULABLE,
-                        d.message(), generation, before.get(ConditionTypes.SCHEDULED), now));
-                reschedule = config.placement().retryInterval();
+        Desire desire = desire(vm, strategy, pod, current);
+        if (foreign == null) {
+            if (pod != null && !desire.run() && pod.getMetadata().getDeletionTimestamp() == null) {
+                deletePod(vm, context, pod, desire.why());
+            } else if (pod != null && desire.run() && replaceable(pod, strategy)) {
+                Duration wait = untilReplaceable(pod, now);
+                if (wait.isZero()) {
+                    deletePod(vm, context, pod, "pod " + podName + " ended (" + pod.getStatus().getPhase()
+                            + "): replacing it (runStrategy " + strategy + ")");
+                } else {
+                    reschedule = wait;
+                }
+            } else if (pod == null && desire.run() && valid) {
+                try {
+                    pod = createPod(vm, context, problems);
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 403 && e.getCode() != 400) {
+                        throw e;
+                    }
+                    // e.g. RBAC, a quota, or a namespace without its default ServiceAccount: retried, shown meanwhile
+                    refused = "pod " + podName + " was refused (HTTP " + e.getCode() + "): " + VmPodStatus.bounded(
+                            e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
+                                    : e.getMessage(), VmPodStatus.MAX_MESSAGE);
+                    reschedule = REFUSED_RETRY;
+                }
+                valid = problems.isEmpty();
             }
         }
+        conditions.add(Conditions.of(ConditionTypes.SPEC_VALID, valid,
+                valid ? ConditionTypes.REASON_VALID : ConditionTypes.REASON_INVALID_SPEC,
+                valid ? "spec is valid" : String.join("; ", problems), generation,
+                before.get(ConditionTypes.SPEC_VALID), now));
 
-        // 4. write what changed, nothing else
+        // 4. status from the pod
+        VirtualMachineStatus desired = new VirtualMachineStatus();
+        desired.setAgentPolicy(agentPolicy);
+        Condition scheduled;
+        if (foreign != null) {
+            desired.setPhase(Phase.Failed);
+            scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, "PodConflict", foreign, generation,
+                    before.get(ConditionTypes.SCHEDULED), now);
+        } else if (pod == null) {
+            desired.setPhase(!desire.run() ? Phase.Stopped : valid ? Phase.Pending : Phase.Failed);
+            desired.setPodName(strategy == RunStrategy.Once ? current.getPodName() : null); // Once: it has run
+            if (!desire.run()) {
+                scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_NOT_REQUESTED,
+                        desire.why(), generation, before.get(ConditionTypes.SCHEDULED), now);
+            } else if (refused != null) {
+                scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, "PodRefused", refused, generation,
+                        before.get(ConditionTypes.SCHEDULED), now);
+            } else if (!valid) {
+                scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_INVALID_SPEC,
+                        "no pod while the spec is invalid (see SpecValid)", generation,
+                        before.get(ConditionTypes.SCHEDULED), now);
+            } else {
+                scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_POD_PENDING,
+                        "creating pod " + podName, generation, before.get(ConditionTypes.SCHEDULED), now);
+            }
+        } else {
+            desired.setPhase(VmPodStatus.phase(pod));
+            desired.setPodName(pod.getMetadata().getName());
+            desired.setNodeName(pod.getSpec() == null ? null : pod.getSpec().getNodeName());
+            desired.setRestartCount(VmPodStatus.restartCount(pod));
+            desired.setLastTermination(VmPodStatus.lastTermination(pod));
+            scheduled = scheduledCondition(pod, generation, before.get(ConditionTypes.SCHEDULED), now);
+        }
+        conditions.add(scheduled);
+
+        // 5. write what changed, nothing else
         Map<String, Condition> after = StatusDiff.byType(conditions, OWN_CONDITIONS);
-        boolean fieldsChanged = !StatusDiff.sameJson(current.getAgentPolicy(), agentPolicy)
-                || !Objects.equals(current.getNodeName(), node);
+        boolean fieldsChanged = !StatusDiff.sameJson(current.getAgentPolicy(), desired.getAgentPolicy())
+                || current.getPhase() != desired.getPhase()
+                || !Objects.equals(current.getNodeName(), desired.getNodeName())
+                || !Objects.equals(current.getPodName(), desired.getPodName())
+                || !Objects.equals(current.getRestartCount(), desired.getRestartCount())
+                || !StatusDiff.sameJson(current.getLastTermination(), desired.getLastTermination());
         boolean conditionsChanged = !StatusDiff.sameJson(before, after);
-        try {
-            if (fieldsChanged) {
-                // the operator's fields by server-side apply; never its conditions (see Conditions#ownConditionsPatch)
-                VirtualMachineStatus desired = new VirtualMachineStatus();
-                desired.setAgentPolicy(agentPolicy);
-                desired.setNodeName(node);
-                VirtualMachine apply = new VirtualMachine();
-                apply.setMetadata(new ObjectMetaBuilder().withName(vm.getMetadata().getName())
-                        .withNamespace(vm.getMetadata().getNamespace()).build());
-                apply.setStatus(desired);
-                context.resourceOperations().serverSideApplyPrimaryStatus(apply);
-                metrics.vmStatusWritten();
-            }
-            // the node's driver selects its VMs by this label: right after the placement, before the conditions
-            syncNodeLabel(vm, node, context);
-            // only the operator's entries, next to the driver's (Conditions#ownConditionsPatch says why not SSA)
-            if (conditionsChanged && Conditions.writeOwn(context.getClient().resources(VirtualMachine.class)
-                    .inNamespace(vm.getMetadata().getNamespace()).withName(vm.getMetadata().getName()), vm,
-                    OWN_CONDITIONS, List.copyOf(after.values()), Agentvisor.OPERATOR_FIELD_MANAGER)) {
-                metrics.vmStatusWritten();
-            }
-        } catch (RuntimeException e) {
-            if (newlyPlaced) {
-                ledger.release(vm);
-            }
-            throw e;
+        if (fieldsChanged) {
+            // the operator's fields by server-side apply; never its conditions (see Conditions#ownConditionsPatch)
+            VirtualMachine apply = new VirtualMachine();
+            apply.setMetadata(new ObjectMetaBuilder().withName(vm.getMetadata().getName()).withNamespace(ns).build());
+            apply.setStatus(desired);
+            context.resourceOperations().serverSideApplyPrimaryStatus(apply);
+            metrics.vmStatusWritten();
+        }
+        // only the operator's entries, next to the driver's (Conditions#ownConditionsPatch says why not SSA)
+        if (conditionsChanged && Conditions.writeOwn(context.getClient().resources(VirtualMachine.class)
+                .inNamespace(ns).withName(vm.getMetadata().getName()), vm,
+                OWN_CONDITIONS, List.copyOf(after.values()), Agentvisor.OPERATOR_FIELD_MANAGER)) {
+            metrics.vmStatusWritten();
         }
         recordTransitions(vm, before, after);
+        recordTermination(vm, current.getLastTermination(), desired.getLastTermination());
         return reschedule == null ? UpdateControl.noUpdate() : UpdateControl.<VirtualMachine>noUpdate()
                 .rescheduleAfter(reschedule);
     }
 
-    /** A Halted VM leaves its node once the driver reports it stopped, or when no driver ever took it. */
-    private static boolean released(VirtualMachine vm) {
-        Phase phase = vm.getStatus() == null ? null : vm.getStatus().getPhase();
-        if (phase == Phase.Stopped || phase == Phase.Failed) {
-            return true;
-        }
-        List<String> finalizers = vm.getMetadata().getFinalizers();
-        return phase == null && (finalizers == null || !finalizers.contains(Agentvisor.FINALIZER));
+    /** Whether the VM should have a running pod now, and why not. */
+    record Desire(boolean run, String why) {
     }
 
-    /** The label agentvisor.io/node mirrors status.nodeName (the driver selects its VMs by it). */
-    private void syncNodeLabel(VirtualMachine vm, String node, Context<VirtualMachine> context) {
-        Map<String, String> labels = vm.getMetadata().getLabels();
-        String label = labels == null ? null : labels.get(Agentvisor.NODE_LABEL);
-        if (java.util.Objects.equals(label, node)) {
+    static Desire desire(VirtualMachine vm, RunStrategy strategy, Pod pod, VirtualMachineStatus status) {
+        switch (strategy) {
+            case Halted:
+                return new Desire(false, "runStrategy is Halted");
+            case Manual: {
+                Map<String, String> a = vm.getMetadata().getAnnotations();
+                String requested = a == null ? null : a.get(VmPods.REQUESTED_STATE);
+                if ("Stopped".equalsIgnoreCase(requested)) {
+                    return new Desire(false, "runStrategy is Manual and " + VmPods.REQUESTED_STATE + " is Stopped");
+                }
+                if ("Running".equalsIgnoreCase(requested) || pod != null) {
+                    return new Desire(true, "requested");
+                }
+                return new Desire(false, "runStrategy is Manual: waiting for " + VmPods.REQUESTED_STATE
+                        + ": Running");
+            }
+            case Once:
+                if (pod == null && status.getPodName() != null) {
+                    return new Desire(false, "runStrategy is Once and the VM has run (pod " + status.getPodName()
+                            + " is gone)");
+                }
+                return new Desire(true, "runStrategy is Once");
+            default:
+                return new Desire(true, "runStrategy is " + strategy);
+        }
+    }
+
+    /** A pod that ended, which the run strategy wants replaced by a new one. */
+    static boolean replaceable(Pod pod, RunStrategy strategy) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        if (pod.getMetadata().getDeletionTimestamp() != null) {
+            return false;
+        }
+        return switch (strategy) {
+            case Always -> "Succeeded".equals(phase) || "Failed".equals(phase);
+            case RerunOnFailure -> "Failed".equals(phase);
+            default -> false;
+        };
+    }
+
+    private static Duration untilReplaceable(Pod pod, Instant now) {
+        Termination t = VmPodStatus.lastTermination(pod);
+        Instant ended = null;
+        try {
+            ended = t == null || t.getFinishedAt() == null ? null : Instant.parse(t.getFinishedAt());
+        } catch (RuntimeException e) {
+            // not a timestamp: replace without waiting
+        }
+        if (ended == null) {
+            return Duration.ZERO;
+        }
+        Duration left = Duration.between(now, ended.plus(REPLACE_BACKOFF));
+        return left.isNegative() || left.isZero() ? Duration.ZERO : left;
+    }
+
+    static boolean ownedBy(Pod pod, VirtualMachine vm) {
+        List<OwnerReference> refs = pod.getMetadata().getOwnerReferences();
+        return refs != null && refs.stream().anyMatch(o -> Boolean.TRUE.equals(o.getController())
+                && Objects.equals(o.getUid(), vm.getMetadata().getUid()));
+    }
+
+    static Condition scheduledCondition(Pod pod, Long generation, Condition previous, Instant now) {
+        PodCondition c = VmPodStatus.podScheduled(pod);
+        String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+        if (VmPodStatus.scheduled(pod)) {
+            return Conditions.of(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED,
+                    "pod " + pod.getMetadata().getName() + " is bound to node " + node, generation, previous, now);
+        }
+        if (c != null) {
+            String reason = c.getReason() == null || c.getReason().isEmpty() ? ConditionTypes.REASON_UNSCHEDULABLE
+                    : VmPodStatus.bounded(c.getReason(), 128);
+            String message = c.getMessage() == null ? "pod " + pod.getMetadata().getName() + " is not scheduled"
+                    : VmPodStatus.bounded(c.getMessage(), VmPodStatus.MAX_MESSAGE);
+            return Conditions.of(ConditionTypes.SCHEDULED, false, reason, message, generation, previous, now);
+        }
+        return Conditions.of(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_POD_PENDING,
+                "pod " + pod.getMetadata().getName() + " waits for the scheduler", generation, previous, now);
+    }
+
+    private Pod createPod(VirtualMachine vm, Context<VirtualMachine> context, List<String> problems) {
+        Pod pod;
+        try {
+            pod = VmPodBuilder.build(vm, podSettings);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            problems.add(e.getMessage());
+            return null;
+        }
+        try {
+            Pod created = context.getClient().pods().inNamespace(vm.getMetadata().getNamespace()).resource(pod)
+                    .create();
+            metrics.podCreated();
+            events.normal(vm, "PodCreated", "created pod " + pod.getMetadata().getName());
+            return created;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                return null; // created by an earlier reconcile the pod cache has not shown yet
+            }
+            if (e.getCode() == 422) {
+                // the pod built from this spec is invalid (e.g. a passed-through toleration): say why in SpecValid
+                problems.add("the VM's pod is invalid: " + VmPodStatus.bounded(e.getStatus() != null
+                        && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage(),
+                        VmPodStatus.MAX_MESSAGE));
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private void deletePod(VirtualMachine vm, Context<VirtualMachine> context, Pod pod, String why) {
+        try {
+            // the pod's own terminationGracePeriodSeconds: the launcher stops the guest gracefully within it
+            context.getClient().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                    .withPropagationPolicy(io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+            metrics.podDeleted();
+            events.normal(vm, "PodDeleted", "deleting pod " + pod.getMetadata().getName() + ": " + why);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    private void recordTermination(VirtualMachine vm, Termination before, Termination after) {
+        if (after == null || StatusDiff.sameJson(before, after)) {
             return;
         }
-        String value = node == null ? "null" : "\"" + node + "\"";
-        context.getClient().resources(VirtualMachine.class).inNamespace(vm.getMetadata().getNamespace())
-                .withName(vm.getMetadata().getName())
-                .patch(new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE)
-                        .withFieldManager(Agentvisor.OPERATOR_FIELD_MANAGER).build(),
-                        "{\"metadata\":{\"labels\":{\"" + Agentvisor.NODE_LABEL + "\":" + value + "}}}");
-        metrics.vmLabelWritten();
+        if ("OOMKilled".equals(after.getReason())) {
+            events.warning(vm, "OOMKilled", "QEMU of pod " + VmPods.podName(vm.getMetadata().getName())
+                    + " was killed for exceeding the pod's memory limit (VM memory + "
+                    + podSettings.memoryOverheadMiB() + " MiB overhead)");
+        }
     }
 
     /**
@@ -274,14 +411,6 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
                 events.normal(vm, "Scheduled", scheduled.getMessage());
             } else if (ConditionTypes.REASON_UNSCHEDULABLE.equals(scheduled.getReason())) {
                 events.warning(vm, "Unschedulable", scheduled.getMessage());
-            }
-        }
-        Condition lost = after.get(ConditionTypes.NODE_LOST);
-        if (lost != null && StatusDiff.transitioned(before.get(ConditionTypes.NODE_LOST), lost)) {
-            if (Condition.TRUE.equals(lost.getStatus())) {
-                events.warning(vm, "NodeLost", lost.getMessage());
-            } else if (before.get(ConditionTypes.NODE_LOST) != null) {
-                events.normal(vm, "NodeRecovered", lost.getMessage());
             }
         }
         Condition spec = after.get(ConditionTypes.SPEC_VALID);

@@ -41,7 +41,7 @@ class ApiSchemaIT {
         KubeApiServer.KubectlResult vms = server.kubectl("get", "vm", "-n", NS);
         assertEquals(0, vms.exitCode(), vms.output());
         // the order users read them in (CrdFinisher), Age last as kubectl users expect
-        assertEquals(List.of("NAME", "PHASE", "NODE", "AGENT", "TIMEOUT", "OS", "AGE"), header(vms.output()),
+        assertEquals(List.of("NAME", "PHASE", "NODE", "AGENT", "TIMEOUT", "OS", "RESTARTS", "AGE"), header(vms.output()),
                 vms.output());
         KubeApiServer.KubectlResult gaps = server.kubectl("get", "gap", "-n", NS);
         assertEquals(List.of("NAME", "PRIORITY", "TIMEOUT", "VMS", "AGE"), header(gaps.output()), gaps.output());
@@ -62,8 +62,19 @@ class ApiSchemaIT {
             "memory: 256Mi, disks: [{name: Root_Disk, path: /var/lib/agentvisor/images/a.img}] | spec.disks.name",
             "memory: 256Mi, disks: [{name: root, path: relative.img}] | spec.disks.path",
             "memory: 256Mi, disks: [{name: root, path: /x.img, format: vmdk}] | spec.disks.format",
+            "memory: 256Mi, disks: [{name: root, persistentVolumeClaim: {claimName: Bad_Claim}}] | spec.disks.persistentVolumeClaim.claimName",
+            "memory: 256Mi, disks: [{name: root, persistentVolumeClaim: {claimName: c, file: a/b}}] | spec.disks.persistentVolumeClaim.file",
+            "memory: 256Mi, interfaces: [{name: default, ports: [{port: 70000}]}] | spec.interfaces.ports.port",
+            "memory: 256Mi, interfaces: [{name: default, ports: [{port: 80, protocol: SCTP}]}] | spec.interfaces.ports.protocol",
+            "memory: 256Mi, interfaces: [{name: a}, {name: b}] | spec.interfaces",
+            "memory: 256Mi, priorityClassName: Not_A_Name | spec.priorityClassName",
+            "memory: 256Mi, tolerations: [{key: '%s'}] | spec.tolerations.key",
+            "memory: 256Mi, affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [%t]}}} | spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
             "cpu: {cores: 1} | spec.memory" })
-    void invalidVirtualMachinesAreRejectedNamingTheField(String spec, String field) {
+    void invalidVirtualMachinesAreRejectedNamingTheField(String template, String field) {
+        // %s: a 2,000-character string, %t: 40 node selector terms (pass-through types are bounded too)
+        String spec = template.replace("%s", "k".repeat(2000))
+                .replace("%t", String.join(", ", java.util.Collections.nCopies(40, "{matchExpressions: []}")));
         KubernetesClientException e = assertThrows(KubernetesClientException.class,
                 () -> create("VirtualMachine", "bad-vm", "{" + spec + "}"));
         assertEquals(422, e.getCode(), e.getMessage());

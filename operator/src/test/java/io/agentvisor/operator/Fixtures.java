@@ -9,7 +9,6 @@ import io.agentvisor.api.v1alpha1.GuestAgentPolicySpec;
 import io.agentvisor.api.v1alpha1.GuestAgentSettings;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineSpec;
-import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -31,13 +30,6 @@ final class Fixtures {
         boot.setKernel("/var/lib/agentvisor/images/vmlinuz");
         spec.setBoot(boot);
         vm.setSpec(spec);
-        return vm;
-    }
-
-    static VirtualMachine placed(VirtualMachine vm, String node) {
-        VirtualMachineStatus s = new VirtualMachineStatus();
-        s.setNodeName(node);
-        vm.setStatus(s);
         return vm;
     }
 

@@ -14,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.URL;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -64,22 +63,20 @@ class HealthAndMetricsIT {
         Http.Response first = Http.get(root, "/metrics");
         assertEquals(200, first.status(), first.body());
         String vmStatus = "agentvisor_operator_writes_total{kind=\"VirtualMachine\",target=\"status\"}";
-        String vmLabels = "agentvisor_operator_writes_total{kind=\"VirtualMachine\",target=\"labels\"}";
+        String podCreates = "agentvisor_operator_writes_total{kind=\"Pod\",target=\"create\"}";
         String policyStatus = "agentvisor_operator_writes_total{kind=\"GuestAgentPolicy\",target=\"status\"}";
         double statusWrites = Http.sample(first.body(), vmStatus);
-        Http.sample(first.body(), vmLabels);
+        double podsCreated = Http.sample(first.body(), podCreates);
         Http.sample(first.body(), policyStatus);
 
-        // no node will ever match: the operator writes its status (Unschedulable) once
-        String run = "m" + UUID.randomUUID().toString().substring(0, 6);
-        VirtualMachine vm = newVm(ns, "nowhere", Map.of(), "256Mi");
-        vm.getSpec().setNodeSelector(Map.of("run", run));
-        create(vm);
+        // no scheduler runs here: the operator creates the pod and writes its status (PodPending) once
+        create(newVm(ns, "nowhere", Map.of(), "256Mi"));
         awaitVm(ns, "nowhere", v -> conditionIs(v, ConditionTypes.SCHEDULED, "False",
-                ConditionTypes.REASON_UNSCHEDULABLE));
+                ConditionTypes.REASON_POD_PENDING));
         String body = Http.get(root, "/metrics").body();
         assertTrue(Http.sample(body, vmStatus) >= statusWrites + 1, body);
-        assertTrue(Http.sample(body, "agentvisor_operator_virtualmachines{placement=\"Unschedulable\"}") >= 1, body);
+        assertTrue(Http.sample(body, podCreates) >= podsCreated + 1, body);
+        assertTrue(Http.sample(body, "agentvisor_operator_virtualmachines{placement=\"PodPending\"}") >= 1, body);
 
         // the placement gauges add up to every VirtualMachine of the cluster (they read the operator's cache)
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {

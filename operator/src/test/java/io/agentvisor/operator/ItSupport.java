@@ -3,22 +3,20 @@ package io.agentvisor.operator;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
 
-import io.agentvisor.api.v1alpha1.Agentvisor;
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.Conditions;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
-import io.agentvisor.api.v1alpha1.NodeLeases;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
+import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.testsupport.KubeApiServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /** Helpers shared by the operator's integration tests (real apiserver, the operator running in Quarkus). */
@@ -37,6 +35,10 @@ final class ItSupport {
         String ns = prefix + "-" + UUID.randomUUID().toString().substring(0, 6);
         client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
                 .create();
+        // what the service-account controller (not run by the test control plane) would create: the pod admission
+        // of the apiserver needs it even for pods that mount no token
+        client().serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata()
+                .withName("default").endMetadata().build()).create();
         return ns;
     }
 
@@ -103,21 +105,12 @@ final class ItSupport {
         return vm.getStatus() == null ? null : vm.getStatus().getNodeName();
     }
 
-    static String nodeLabel(VirtualMachine vm) {
-        return vm.getMetadata().getLabels() == null ? null : vm.getMetadata().getLabels().get(Agentvisor.NODE_LABEL);
+    static Pod pod(String ns, String vmName) {
+        return client().pods().inNamespace(ns).withName(VmPods.podName(vmName)).get();
     }
 
-    /** A node Lease as the agent-driver would write it, renewed now. */
-    static Lease lease(String node, int durationSeconds, String memory, Map<String, String> labels) {
-        return new LeaseBuilder().withNewMetadata().withName(NodeLeases.leaseName(node))
-                .withNamespace(KubeApiServerResource.LEASE_NAMESPACE)
-                .addToLabels(labels).addToLabels(NodeLeases.LEASE_LABEL, "true").addToLabels(Agentvisor.NODE_LABEL, node)
-                .addToAnnotations(NodeLeases.CAPACITY_MEMORY, memory).endMetadata()
-                .withNewSpec().withHolderIdentity(node).withLeaseDurationSeconds(durationSeconds)
-                .withRenewTime(ZonedDateTime.now()).withAcquireTime(ZonedDateTime.now()).endSpec().build();
-    }
-
-    static Lease apply(Lease lease) {
-        return client().resource(lease).forceConflicts().serverSideApply();
+    static Pod awaitPod(String ns, String vmName, Predicate<Pod> p) {
+        return await().atMost(PATIENCE).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> pod(ns, vmName), x -> x != null && p.test(x));
     }
 }

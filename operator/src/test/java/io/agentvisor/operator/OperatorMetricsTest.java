@@ -30,10 +30,12 @@ class OperatorMetricsTest {
         assertEquals(0, writes(registry, "VirtualMachine", "status"), "registered before the first write");
         m.vmStatusWritten();
         m.vmStatusWritten();
-        m.vmLabelWritten();
+        m.podCreated();
+        m.podDeleted();
         m.policyStatusWritten();
         assertEquals(2, writes(registry, "VirtualMachine", "status"));
-        assertEquals(1, writes(registry, "VirtualMachine", "labels"));
+        assertEquals(1, writes(registry, "Pod", "create"));
+        assertEquals(1, writes(registry, "Pod", "delete"));
         assertEquals(1, writes(registry, "GuestAgentPolicy", "status"));
     }
 
@@ -45,11 +47,9 @@ class OperatorMetricsTest {
 
         List<VirtualMachine> vms = new ArrayList<>();
         vms.add(withConditions(vm("ns", "a", Map.of(), "1Gi"),
-                Conditions.of(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED, "", 1L, null, T),
-                Conditions.of(ConditionTypes.NODE_LOST, true, ConditionTypes.REASON_LEASE_EXPIRED, "", 1L, null, T)));
+                Conditions.of(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED, "", 1L, null, T)));
         vms.add(withConditions(vm("ns", "b", Map.of(), "1Gi"),
-                Conditions.of(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED, "", 1L, null, T),
-                Conditions.of(ConditionTypes.NODE_LOST, false, ConditionTypes.REASON_LEASE_FRESH, "", 1L, null, T)));
+                Conditions.of(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED, "", 1L, null, T)));
         vms.add(withConditions(vm("ns", "c", Map.of(), "1Gi"), Conditions.of(ConditionTypes.SCHEDULED, false,
                 ConditionTypes.REASON_UNSCHEDULABLE, "", 1L, null, T)));
         vms.add(withConditions(vm("ns", "d", Map.of(), "1Gi"), Conditions.of(ConditionTypes.SCHEDULED, false,
@@ -70,7 +70,6 @@ class OperatorMetricsTest {
         assertEquals(1, placement(registry, "NotRequested"));
         assertEquals(0, placement(registry, "InvalidSpec"));
         assertEquals(1, placement(registry, "Pending"));
-        assertEquals(1, registry.get(OperatorMetrics.VMS_NODE_LOST).gauge().value());
         assertEquals(1, registry.get(OperatorMetrics.POLICIES).tag("conflict", "true").gauge().value());
         assertEquals(1, registry.get(OperatorMetrics.POLICIES).tag("conflict", "false").gauge().value());
 

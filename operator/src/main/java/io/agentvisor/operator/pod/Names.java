@@ -1,11 +1,11 @@
-package io.agentvisor.driver.qemu;
+package io.agentvisor.operator.pod;
 
 import java.util.regex.Pattern;
 
 /**
- * Validation of every CR-derived string that ends up in a path or in QEMU's argv. Kubernetes already restricts
- * names, but the driver does not trust that: a name that passes here cannot contain '/', ',' or "..", so it can
- * neither escape the state directory nor inject a QEMU option.
+ * Validation of every CR-derived string that ends up in QEMU's argv or a pod. Kubernetes already restricts names,
+ * but the operator does not trust that: a name that passes here cannot contain '/', ',' or "..", so it can neither
+ * name another path nor inject a QEMU option.
  */
 public final class Names {
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
