@@ -2,6 +2,7 @@ package io.agentvisor.driver.kube;
 
 import io.agentvisor.agent.AgentRuntime;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
+import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.driver.poll.AgentMetrics;
 import io.agentvisor.driver.poll.AgentPoller;
 import io.agentvisor.driver.poll.AgentSettings;
@@ -103,7 +104,7 @@ public final class NodeDriver implements AutoCloseable {
             }
         }, 0);
         podInformer = client.pods().inAnyNamespace().withField("spec.nodeName", config.nodeName())
-                .withLabel(VmPods.NAME_LABEL, VmPods.NAME_VALUE).inform(new ResourceEventHandler<>() {
+                .withLabel(VmPods.APP_LABEL, VmPods.APP).inform(new ResourceEventHandler<>() {
                     @Override
                     public void onAdd(Pod pod) {
                         runtimeFor(pod).update(pod);
@@ -124,7 +125,7 @@ public final class NodeDriver implements AutoCloseable {
                 }, 0);
         removeStaleLinks();
         LOG.infof("agent-driver for node %s: %d VM pod(s) bound here, watching pods with spec.nodeName=%s and %s=%s",
-                config.nodeName(), runtimes.size(), config.nodeName(), VmPods.NAME_LABEL, VmPods.NAME_VALUE);
+                config.nodeName(), runtimes.size(), config.nodeName(), VmPods.APP_LABEL, VmPods.APP);
     }
 
     private void vmChanged(VirtualMachine vm) {
@@ -189,6 +190,16 @@ public final class NodeDriver implements AutoCloseable {
 
     VirtualMachine vm(String uid) {
         return uid == null ? null : vms.get(uid);
+    }
+
+    /**
+     * Whether {@code r} speaks for its VM on this node: of the pods of one VM seen here (an old one going away, its
+     * replacement already there, both named vm-<name>), only the newest writes the VM's status.
+     */
+    boolean isCurrent(VmRuntime r) {
+        String vmUid = r.vmUid();
+        return runtimes.values().stream().filter(o -> o != r && vmUid != null && vmUid.equals(o.vmUid()))
+                .noneMatch(o -> o.createdAfter(r));
     }
 
     void forget(VmRuntime r) {

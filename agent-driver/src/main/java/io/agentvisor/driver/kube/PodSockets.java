@@ -1,5 +1,6 @@
 package io.agentvisor.driver.kube;
 
+import io.agentvisor.api.v1alpha1.VmPods;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -22,8 +23,8 @@ import java.util.regex.Pattern;
 public record PodSockets(String podUid, Path volumeDir, Path link) {
     /** sun_path is 108 bytes including the terminating NUL. */
     public static final int MAX_SOCKET_PATH = 107;
-    public static final String QMP = "qmp.sock";
-    public static final String QGA = "qga.sock";
+    public static final String QMP = VmPods.QMP_SOCKET;
+    public static final String QGA = VmPods.AGENT_SOCKET;
     private static final Pattern UID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     public static PodSockets of(DriverConfig config, String podUid) {

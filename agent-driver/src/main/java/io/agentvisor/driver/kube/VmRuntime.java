@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.agentvisor.agent.AgentOutcome;
 import io.agentvisor.agent.ShutdownMode;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
+import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.driver.poll.AgentPoller;
 import io.agentvisor.driver.poll.AgentSettings;
@@ -47,7 +48,7 @@ final class VmRuntime {
     private final Clock clock = Clock.systemUTC();
 
     private Pod pod;
-    private VmPods.VmRef ref;
+    private Pods.VmRef ref;
     /** The VM as last seen (kept after its deletion, for events). */
     private VirtualMachine vm;
     private boolean vmGone;
@@ -92,6 +93,14 @@ final class VmRuntime {
         return ref == null ? null : ref.uid();
     }
 
+    /** The pod's creation (RFC 3339, second resolution) and uid, to order the pods of one VM. */
+    private volatile String created = "";
+
+    boolean createdAfter(VmRuntime other) {
+        int c = created.compareTo(other.created);
+        return c > 0 || c == 0 && podUid.compareTo(other.podUid) > 0;
+    }
+
     /** Attached to a live QEMU (counted by the agentvisor_vms_running gauge). */
     volatile boolean attached;
 
@@ -104,12 +113,14 @@ final class VmRuntime {
             }
             boolean first = pod == null;
             pod = latest;
+            created = latest.getMetadata().getCreationTimestamp() == null ? ""
+                    : latest.getMetadata().getCreationTimestamp();
             if (ref == null) {
-                ref = VmPods.vmOf(latest).orElse(null);
+                ref = Pods.vmOf(latest).orElse(null);
                 if (ref == null && first) {
                     LOG.warnf("pod %s/%s is labelled %s=%s but has no VirtualMachine controller owner: not attaching",
-                            latest.getMetadata().getNamespace(), latest.getMetadata().getName(), VmPods.NAME_LABEL,
-                            VmPods.NAME_VALUE);
+                            latest.getMetadata().getNamespace(), latest.getMetadata().getName(), VmPods.APP_LABEL,
+                            VmPods.APP);
                 }
                 if (ref != null) {
                     vmChanged(node.vm(ref.uid()));
@@ -205,7 +216,7 @@ final class VmRuntime {
             }
             return;
         }
-        if (VmPods.terminated(pod)) {
+        if (Pods.terminated(pod)) {
             detach();
             runningReason = "Stopped";
             message = "the VM's pod " + podName() + " has ended (" + pod.getStatus().getPhase() + ")";
@@ -222,7 +233,7 @@ final class VmRuntime {
             if (poller == null && vm != null && settings != null && settings.enabled()) {
                 startPoller();
             }
-            if (VmPods.deleting(pod)) {
+            if (Pods.deleting(pod)) {
                 if (!stopSent) {
                     gracefulStop();
                 }
@@ -233,7 +244,7 @@ final class VmRuntime {
                 runningReason = paused ? "Paused" : "Running";
                 message = describeRunning();
             }
-        } else if (VmPods.deleting(pod) && "Attaching".equals(runningReason)) {
+        } else if (Pods.deleting(pod) && "Attaching".equals(runningReason)) {
             runningReason = "Stopping";
             message = "the VM's pod " + podName() + " is being deleted (QEMU is not reachable from the driver)";
         }
@@ -470,15 +481,15 @@ final class VmRuntime {
 
     /**
      * Writes the driver's part of the VM's status when it changed. Only while the VM is placed on this node as far
-     * as the API says (status.nodeName unset or this node): a pod that ended here must not overwrite what the
-     * driver of the VM's next node writes.
+     * as the API says (status.nodeName unset or this node), and only for the newest of the VM's pods here: a pod
+     * that ended must not overwrite what is written for the VM's next pod, on this node or another.
      */
     private void publish() {
         if (vm == null || vmGone || settings == null) {
             return;
         }
         String placedOn = vm.getStatus() == null ? null : vm.getStatus().getNodeName();
-        if (placedOn != null && !placedOn.equals(node.config().nodeName())) {
+        if (placedOn != null && !placedOn.equals(node.config().nodeName()) || !node.isCurrent(this)) {
             return;
         }
         boolean running = qmp != null;

@@ -26,7 +26,7 @@ import java.util.OptionalLong;
  */
 public final class ProcFs {
     /** The QMP socket's file name in the VM pod's run volume (the VM-pod contract). */
-    public static final String QMP_SOCKET = "qmp.sock";
+    public static final String QMP_SOCKET = io.agentvisor.api.v1alpha1.VmPods.QMP_SOCKET;
 
     private final Path proc;
 
