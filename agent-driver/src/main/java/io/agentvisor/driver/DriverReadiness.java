@@ -1,12 +1,16 @@
 package io.agentvisor.driver;
 
+import io.agentvisor.driver.kube.NodeDriver;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready = the API answered the last Lease renewal within the Lease duration (API reachable and Lease fresh). */
+/**
+ * Ready = the driver watches its node's VM pods and their VMs (both informers connected). This is the "driver is
+ * watching" signal: the DaemonSet pod's readiness, which is what a node's health is read from.
+ */
 @Readiness
 @ApplicationScoped
 public class DriverReadiness implements HealthCheck {
@@ -15,10 +19,9 @@ public class DriverReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        LeaseKeeper lease = app.lease();
-        boolean fresh = lease != null && lease.fresh();
-        return HealthCheckResponse.named("node-lease").status(fresh)
-                .withData("lastRenew", lease == null || lease.lastRenew() == null ? "never" : lease.lastRenew().toString())
-                .build();
+        NodeDriver d = app.driver();
+        boolean watching = d != null && d.watching();
+        return HealthCheckResponse.named("vm-pod-watch").status(watching)
+                .withData("vmPodsAttached", d == null ? 0 : d.runningVms()).build();
     }
 }

@@ -4,60 +4,41 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /** Configuration keys {@code agentvisor.driver.*} (env: AGENTVISOR_DRIVER_*; the node name also from NODE_NAME). */
 @ConfigMapping(prefix = "agentvisor.driver")
 public interface DriverSettings {
-    /** The node this driver runs VMs for (downward API: env NODE_NAME). */
+    /** The node whose VM pods this driver attaches to (downward API: env NODE_NAME). */
     @WithName("node-name")
     String nodeName();
 
-    /** Per-VM state (QEMU records, applied agent settings, console logs). */
-    @WithDefault("/var/lib/agentvisor")
-    String stateDir();
-
-    /** Sockets (QMP, agent); kept short for AF_UNIX's ~107-byte limit. */
+    /**
+     * The driver's own directory for the short links to each VM pod's socket directory (AF_UNIX paths are limited
+     * to 107 bytes, the kubelet's pod volume paths are longer). Keep it short.
+     */
     @WithDefault("/run/agentvisor")
     String runDir();
 
-    /** Where VM kernels, initrds and disks may come from. */
-    @WithDefault("/var/lib/agentvisor/images")
-    List<String> imageDirs();
+    /**
+     * The kubelet's root directory as mounted in the driver (mount it read-only at the same path as on the host);
+     * VM pods' sockets are under {@code <dir>/pods/<pod uid>/volumes/kubernetes.io~empty-dir/agentvisor-run/}.
+     */
+    @WithDefault("/var/lib/kubelet")
+    String kubeletRootDir();
 
-    /** Namespace of the node Leases (the operator's namespace). */
-    @WithDefault("agentvisor-system")
-    String leaseNamespace();
+    /** Where /proc of the host's pid namespace is (the driver runs with hostPID), to find each QEMU's host pid. */
+    @WithDefault("/proc")
+    String procDir();
 
-    /** auto (probe KVM once, else TCG), kvm or tcg. */
-    @WithDefault("auto")
-    String accelerator();
-
+    /** The QEMU the KVM probe runs (the same build the VM pods run). */
     @WithDefault("qemu-system-x86_64")
     String qemuBinary();
 
-    /** How long a graceful stop may take before QEMU is told to quit. */
-    @WithDefault("30s")
-    Duration stopGrace();
+    /** The KVM device the probe checks first. */
+    @WithDefault("/dev/kvm")
+    String kvmDevice();
 
-    /**
-     * Stop every VM gracefully when the driver exits (env AGENTVISOR_DRIVER_STOP_VMS_ON_EXIT). Off by default: a
-     * driver restart must never stop a VM. On for `make run` and for pods whose QEMUs live in the driver's pod.
-     */
-    @WithDefault("false")
-    boolean stopVmsOnExit();
-
+    /** How long the probe's guest code may take to reach its exit under KVM. */
     @WithDefault("10s")
-    Duration restartBackoffInitial();
-
-    @WithDefault("5m")
-    Duration restartBackoffMax();
-
-    /** Memory announced for VMs on the Lease; default: the host's MemTotal. */
-    Optional<String> capacityMemory();
-
-    /** Extra node labels published on the Lease (matched by spec.nodeSelector). */
-    Map<String, String> nodeLabels();
+    Duration kvmProbeTimeout();
 }

@@ -1,23 +1,30 @@
 package io.agentvisor.driver.kube;
 
-import io.agentvisor.driver.lifecycle.Backoff;
-import io.agentvisor.driver.qemu.ImageDirs;
-import io.agentvisor.driver.qemu.Names;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
+import java.util.regex.Pattern;
 
-/**
- * The driver's settings, resolved (see {@code DriverSettings} for the configuration keys).
- *
- * @param capacityMemory quantity announced on the Lease (annotation agentvisor.io/capacity-memory)
- * @param nodeLabels     published as Lease labels, matched by spec.nodeSelector
- */
-public record DriverConfig(String nodeName, Path stateDir, Path runDir, ImageDirs imageDirs, String leaseNamespace,
-        String accelerator, String qemuBinary, Duration stopGrace, Backoff backoff, String capacityMemory,
-        Map<String, String> nodeLabels) {
+/** The driver's settings, resolved (see {@code DriverSettings} for the configuration keys). */
+public record DriverConfig(String nodeName, Path runDir, Path kubeletRootDir, Path procDir, String qemuBinary,
+        Path kvmDevice, Duration kvmProbeTimeout) {
+    private static final Pattern DNS_SUBDOMAIN = Pattern.compile(
+            "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
     public DriverConfig {
-        Names.requireDnsSubdomain("node name (NODE_NAME)", nodeName);
-        nodeLabels = Map.copyOf(nodeLabels);
+        if (nodeName == null || nodeName.isBlank()) {
+            throw new IllegalArgumentException("agentvisor.driver.node-name (env NODE_NAME) is required: the node "
+                    + "whose VM pods this driver serves");
+        }
+        if (nodeName.length() > 253 || !DNS_SUBDOMAIN.matcher(nodeName).matches()) {
+            throw new IllegalArgumentException("agentvisor.driver.node-name (env NODE_NAME) '" + nodeName
+                    + "' is not a Kubernetes node name (a DNS subdomain: lower-case letters, digits, '-', '.')");
+        }
+        runDir = runDir.toAbsolutePath().normalize();
+        kubeletRootDir = kubeletRootDir.toAbsolutePath().normalize();
+        PodSockets.requireShortRunDir(runDir);
+        if (kvmProbeTimeout.isNegative() || kvmProbeTimeout.isZero()) {
+            throw new IllegalArgumentException("agentvisor.driver.kvm-probe-timeout must be positive, not "
+                    + kvmProbeTimeout);
+        }
     }
 }

@@ -12,6 +12,8 @@ import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -26,10 +28,14 @@ import java.util.Set;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
-/** The driver's writes to the API: status by server-side apply, the finalizer, events. */
+/** The driver's writes to the API: VM status (its own fields and conditions), the Node's KVM label, events. */
 public final class KubeOps {
     private static final Logger LOG = Logger.getLogger(KubeOps.class);
     static final ObjectMapper JSON = new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+    /** Node label: whether QEMU with the VM pods' KVM options runs guest code on this node. */
+    public static final String KVM_LABEL = "agentvisor.io/kvm";
+    /** Node annotation: why (the probe's reason, for people). */
+    public static final String KVM_REASON_ANNOTATION = "agentvisor.io/kvm-reason";
     static final Set<String> DRIVER_CONDITIONS = Set.of(ConditionTypes.RUNNING, ConditionTypes.AGENT_CONNECTED,
             ConditionTypes.AGENT_RESPONSIVE, ConditionTypes.READY);
     private static final ResourceDefinitionContext VM = ResourceDefinitionContext.fromResourceType(VirtualMachine.class);
@@ -49,7 +55,7 @@ public final class KubeOps {
             return n;
         }
         JsonNode all = JSON.valueToTree(s);
-        for (String f : List.of("phase", "qemu", "agent", "guest")) {
+        for (String f : List.of("qemu", "agent", "guest")) {
             if (all.has(f) && !all.get(f).isNull()) {
                 n.set(f, all.get(f));
             }
@@ -86,42 +92,6 @@ public final class KubeOps {
                 DRIVER_CONDITIONS, own, Agentvisor.DRIVER_FIELD_MANAGER);
     }
 
-    /**
-     * Adds the finalizer with a JSON patch guarded by the resourceVersion (a plain update, not an apply: on a 1.20
-     * apiserver an apply to the main resource and one to /status under the same manager would share one
-     * managedFields entry and each would drop the other's fields).
-     */
-    public void addFinalizer(VirtualMachine vm) {
-        List<String> f = vm.getMetadata().getFinalizers();
-        if (f != null && f.contains(Agentvisor.FINALIZER)) {
-            return;
-        }
-        String rv = vm.getMetadata().getResourceVersion();
-        String patch = f == null || f.isEmpty()
-                ? "[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":\"" + rv + "\"},"
-                        + "{\"op\":\"add\",\"path\":\"/metadata/finalizers\",\"value\":[\"" + Agentvisor.FINALIZER + "\"]}]"
-                : "[{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":\"" + rv + "\"},"
-                        + "{\"op\":\"add\",\"path\":\"/metadata/finalizers/-\",\"value\":\"" + Agentvisor.FINALIZER + "\"}]";
-        jsonPatch(vm, patch);
-    }
-
-    public void removeFinalizer(VirtualMachine vm) {
-        List<String> f = vm.getMetadata().getFinalizers();
-        int i = f == null ? -1 : f.indexOf(Agentvisor.FINALIZER);
-        if (i < 0) {
-            return;
-        }
-        jsonPatch(vm, "[{\"op\":\"test\",\"path\":\"/metadata/finalizers/" + i + "\",\"value\":\"" + Agentvisor.FINALIZER
-                + "\"},{\"op\":\"remove\",\"path\":\"/metadata/finalizers/" + i + "\"}]");
-    }
-
-    private void jsonPatch(VirtualMachine vm, String patch) {
-        client.resources(VirtualMachine.class).inNamespace(vm.getMetadata().getNamespace())
-                .withName(vm.getMetadata().getName())
-                .patch(new PatchContext.Builder().withPatchType(PatchType.JSON)
-                        .withFieldManager(Agentvisor.DRIVER_FIELD_MANAGER).build(), patch);
-    }
-
     /** The VM as stored now, or null when it is gone. */
     public VirtualMachine get(String namespace, String name) {
         return client.resources(VirtualMachine.class).inNamespace(namespace).withName(name).get();
@@ -129,20 +99,45 @@ public final class KubeOps {
 
     /** A Kubernetes Event on the VM; best effort (an event must never fail a reconcile). */
     public void event(VirtualMachine vm, String type, String reason, String message) {
+        event(vm.getMetadata().getNamespace(), new ObjectReferenceBuilder().withApiVersion(Agentvisor.API_VERSION)
+                .withKind("VirtualMachine").withName(vm.getMetadata().getName())
+                .withNamespace(vm.getMetadata().getNamespace()).withUid(vm.getMetadata().getUid()).build(), type,
+                reason, message);
+    }
+
+    /** A Kubernetes Event on this driver's Node (in namespace default, where node events live); best effort. */
+    public void nodeEvent(Node n, String type, String reason, String message) {
+        event("default", new ObjectReferenceBuilder().withApiVersion("v1").withKind("Node").withName(node)
+                .withUid(n == null ? null : n.getMetadata().getUid()).build(), type, reason, message);
+    }
+
+    private void event(String namespace, ObjectReference about, String type, String reason, String message) {
         try {
-            Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-            String ts = now.toString();
-            client.v1().events().inNamespace(vm.getMetadata().getNamespace()).resource(new EventBuilder()
-                    .withNewMetadata().withName(vm.getMetadata().getName() + "." + UUID.randomUUID().toString()
-                            .substring(0, 8)).withNamespace(vm.getMetadata().getNamespace()).endMetadata()
-                    .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion(Agentvisor.API_VERSION)
-                            .withKind("VirtualMachine").withName(vm.getMetadata().getName())
-                            .withNamespace(vm.getMetadata().getNamespace()).withUid(vm.getMetadata().getUid()).build())
+            String ts = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+            client.v1().events().inNamespace(namespace).resource(new EventBuilder()
+                    .withNewMetadata().withName(about.getName() + "." + UUID.randomUUID().toString().substring(0, 8))
+                    .withNamespace(namespace).endMetadata().withInvolvedObject(about)
                     .withType(type).withReason(reason).withMessage(message).withFirstTimestamp(ts)
                     .withLastTimestamp(ts).withCount(1).withNewSource().withComponent("agentvisor-driver")
                     .withHost(node).endSource().build()).create();
         } catch (KubernetesClientException e) {
-            LOG.debugf("event %s on %s not recorded: %s", reason, vm.getMetadata().getName(), e.getMessage());
+            LOG.debugf("event %s on %s %s not recorded: %s", reason, about.getKind(), about.getName(), e.getMessage());
         }
+    }
+
+    /**
+     * Publishes the KVM probe's verdict on this driver's Node: label {@value #KVM_LABEL}=true|false and the reason
+     * in annotation {@value #KVM_REASON_ANNOTATION} (a JSON merge patch: other labels are left alone).
+     *
+     * @return the Node as patched
+     * @throws KubernetesClientException when the Node cannot be patched (missing, or no permission)
+     */
+    public Node publishKvm(boolean works, String reason) {
+        ObjectNode patch = JSON.createObjectNode();
+        ObjectNode meta = patch.putObject("metadata");
+        meta.putObject("labels").put(KVM_LABEL, Boolean.toString(works));
+        meta.putObject("annotations").put(KVM_REASON_ANNOTATION, reason.length() > 1024
+                ? reason.substring(0, 1024) : reason);
+        return client.nodes().withName(node).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     }
 }

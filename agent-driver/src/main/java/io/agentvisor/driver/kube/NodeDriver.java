@@ -1,29 +1,27 @@
 package io.agentvisor.driver.kube;
 
 import io.agentvisor.agent.AgentRuntime;
-import io.agentvisor.api.v1alpha1.Agentvisor;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
+import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.driver.poll.AgentMetrics;
 import io.agentvisor.driver.poll.AgentPoller;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
 import io.agentvisor.driver.qemu.Accelerator;
-import io.agentvisor.driver.qemu.Names;
 import io.agentvisor.driver.qemu.ProcFs;
-import io.agentvisor.driver.qemu.QemuLauncher;
-import io.agentvisor.driver.qemu.VmPaths;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.time.Duration;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -33,36 +31,38 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * The node half (virt-handler and virt-launcher in one process): adopts the QEMUs found on disk, watches the VMs
- * labelled for this node and hands each to its {@link VmRuntime}. Stopping the driver never stops a VM.
+ * The node half (KubeVirt's virt-handler): watches the VM pods bound to this node and the VirtualMachines they
+ * run, and hands each pod to its {@link VmRuntime}. It never creates, deletes or signals a pod or a QEMU: the
+ * kubelet runs them, and stopping or killing the driver leaves every VM running for the next driver to attach to.
  */
 public final class NodeDriver implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NodeDriver.class);
+    private static final Duration PUBLISH_RETRY = Duration.ofSeconds(30);
 
     private final DriverConfig config;
     private final KubernetesClient client;
     private final KubeOps kube;
-    private final QemuLauncher launcher;
+    private final ProcFs proc;
     private final AgentRuntime agents;
     private final AgentMetrics metrics;
     private final ScheduledExecutorService pollScheduler;
     private final ScheduledExecutorService timers;
     private final ExecutorService actors;
     private final Map<String, VmRuntime> runtimes = new ConcurrentHashMap<>();
-    private final AtomicInteger running = new AtomicInteger();
-    private volatile String accelerator;
-    private SharedIndexInformer<VirtualMachine> informer;
-    private FileChannel lockChannel;
-    private FileLock lock;
+    private final Map<String, VirtualMachine> vms = new ConcurrentHashMap<>();
+    private volatile Accelerator.Verdict kvm;
+    private SharedIndexInformer<VirtualMachine> vmInformer;
+    private SharedIndexInformer<Pod> podInformer;
 
     public NodeDriver(DriverConfig config, KubernetesClient client, AgentMetrics metrics) {
         this.config = config;
         this.client = client;
         this.kube = new KubeOps(client, config.nodeName());
-        this.launcher = new QemuLauncher(config.qemuBinary(), new ProcFs());
+        this.proc = new ProcFs(config.procDir());
         this.metrics = metrics;
         this.agents = AgentRuntime.create();
         this.pollScheduler = Executors.newSingleThreadScheduledExecutor(named("agent-poller"));
@@ -79,83 +79,108 @@ public final class NodeDriver implements AutoCloseable {
         };
     }
 
-    /** Claims the state directory, adopts what runs, then starts watching the API. */
+    /**
+     * Watches the VMs first (so that a pod's VM, with the agent settings it had, is known when the pod is seen),
+     * then the VM pods bound to this node; both informers block until their first list is in.
+     */
     public void start() throws IOException {
-        claimStateDir();
-        adoptAll();
-        informer = client.resources(VirtualMachine.class).inAnyNamespace()
-                .withLabel(Agentvisor.NODE_LABEL, config.nodeName()).inform(new ResourceEventHandler<>() {
+        Files.createDirectories(config.runDir());
+        vmInformer = client.resources(VirtualMachine.class).inAnyNamespace().inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(VirtualMachine vm) {
+                vmChanged(vm);
+            }
+
+            @Override
+            public void onUpdate(VirtualMachine old, VirtualMachine vm) {
+                vmChanged(vm);
+            }
+
+            @Override
+            public void onDelete(VirtualMachine vm, boolean finalStateUnknown) {
+                String uid = vm.getMetadata().getUid();
+                vms.remove(uid);
+                runtimes.values().stream().filter(r -> uid.equals(r.vmUid())).forEach(r -> r.vm(null));
+            }
+        }, 0);
+        podInformer = client.pods().inAnyNamespace().withField("spec.nodeName", config.nodeName())
+                .withLabel(VmPods.APP_LABEL, VmPods.APP).inform(new ResourceEventHandler<>() {
                     @Override
-                    public void onAdd(VirtualMachine vm) {
-                        runtimeFor(vm).update(vm);
+                    public void onAdd(Pod pod) {
+                        runtimeFor(pod).update(pod);
                     }
 
                     @Override
-                    public void onUpdate(VirtualMachine old, VirtualMachine vm) {
-                        runtimeFor(vm).update(vm);
+                    public void onUpdate(Pod old, Pod pod) {
+                        runtimeFor(pod).update(pod);
                     }
 
                     @Override
-                    public void onDelete(VirtualMachine vm, boolean finalStateUnknown) {
-                        VmRuntime r = runtimes.get(vm.getMetadata().getUid());
+                    public void onDelete(Pod pod, boolean finalStateUnknown) {
+                        VmRuntime r = runtimes.get(pod.getMetadata().getUid());
                         if (r != null) {
-                            r.lost();
+                            r.podDeleted();
                         }
                     }
                 }, 0);
-        // QEMUs on disk whose VM the API does not list for this node any more: deleted while the driver was down
-        // (the finalizer was removed by hand) or moved away. They must not run on unobserved.
-        for (VmRuntime r : runtimes.values()) {
-            boolean listed = informer.getStore().list().stream().anyMatch(v -> r.uid.equals(v.getMetadata().getUid()));
-            if (!listed) {
-                r.lost();
-            }
-        }
-        LOG.infof("agent-driver for node %s: %d VM(s) on disk, watching VMs labelled %s=%s", config.nodeName(),
-                runtimes.size(), Agentvisor.NODE_LABEL, config.nodeName());
+        removeStaleLinks();
+        LOG.infof("agent-driver for node %s: %d VM pod(s) bound here, watching pods with spec.nodeName=%s and %s=%s",
+                config.nodeName(), runtimes.size(), config.nodeName(), VmPods.APP_LABEL, VmPods.APP);
     }
 
-    /** One driver per state directory, and a state directory belongs to one node for good. */
-    private void claimStateDir() throws IOException {
-        VmPaths.createPrivateDir(config.stateDir());
-        Files.createDirectories(VmPaths.vmsDir(config.stateDir()));
-        lockChannel = FileChannel.open(config.stateDir().resolve("driver.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        lock = lockChannel.tryLock();
-        if (lock == null) {
-            throw new IOException("another agent-driver uses " + config.stateDir() + " (driver.lock is held)");
-        }
-        Path nodeFile = config.stateDir().resolve("node");
-        if (Files.exists(nodeFile)) {
-            String owner = Files.readString(nodeFile).trim();
-            if (!owner.equals(config.nodeName())) {
-                throw new IOException(config.stateDir() + " belongs to node " + owner + ", not " + config.nodeName()
-                        + ": give each driver its own state directory");
-            }
-        } else {
-            VmPaths.writeAtomically(nodeFile, (config.nodeName() + "\n").getBytes());
-        }
+    private void vmChanged(VirtualMachine vm) {
+        String uid = vm.getMetadata().getUid();
+        vms.put(uid, vm);
+        runtimes.values().stream().filter(r -> uid.equals(r.vmUid())).forEach(r -> r.vm(vm));
     }
 
-    private void adoptAll() throws IOException {
-        try (var dirs = Files.list(VmPaths.vmsDir(config.stateDir()))) {
-            for (Path d : dirs.toList()) {
-                String uid = d.getFileName().toString();
-                try {
-                    Names.requireUid(uid);
-                } catch (IllegalArgumentException e) {
-                    LOG.warnf("ignoring %s: not a VM directory", d);
-                    continue;
+    /** Links in the run directory for pods no longer bound here (they went while no driver ran). */
+    private void removeStaleLinks() throws IOException {
+        Set<String> live = podInformer.getStore().list().stream().map(p -> p.getMetadata().getUid())
+                .collect(Collectors.toSet());
+        try (var entries = Files.list(config.runDir())) {
+            for (Path p : entries.toList()) {
+                if (Files.isSymbolicLink(p) && !live.contains(p.getFileName().toString())) {
+                    Files.deleteIfExists(p);
                 }
-                VmRuntime r = new VmRuntime(this, uid, serial());
-                runtimes.put(uid, r);
-                r.adopt();
             }
         }
     }
 
-    private VmRuntime runtimeFor(VirtualMachine vm) {
-        return runtimes.computeIfAbsent(vm.getMetadata().getUid(), uid -> new VmRuntime(this, uid, serial()));
+    /** Probes KVM once (this driver's start) and publishes the verdict on the Node, retrying until it is there. */
+    public Accelerator.Verdict probeKvm() {
+        Accelerator.Verdict v = Accelerator.probeKvm(config.qemuBinary(), config.kvmDevice(), config.runDir(),
+                config.kvmProbeTimeout());
+        kvm = v;
+        publishKvm(v);
+        return v;
+    }
+
+    private void publishKvm(Accelerator.Verdict v) {
+        try {
+            Node n = kube.publishKvm(v.works(), v.reason());
+            kube.nodeEvent(n, v.works() ? "Normal" : "Warning", v.works() ? "KvmUsable" : "KvmUnusable",
+                    (v.works() ? "KVM runs guest code here: " : "KVM does not run guest code here; VM pods use TCG: ")
+                            + v.reason());
+            LOG.infof("node %s: %s=%s (%s)", config.nodeName(), KubeOps.KVM_LABEL, v.works(), v.reason());
+        } catch (KubernetesClientException e) {
+            LOG.warnf("node %s: KVM verdict not published (%d: %s); trying again in %d s", config.nodeName(),
+                    e.getCode(), e.getMessage(), PUBLISH_RETRY.toSeconds());
+            try {
+                timers.schedule(() -> publishKvm(v), PUBLISH_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // the driver is stopping
+            }
+        }
+    }
+
+    /** The KVM probe's verdict, null until it ran. */
+    Accelerator.Verdict kvmVerdict() {
+        return kvm;
+    }
+
+    private VmRuntime runtimeFor(Pod pod) {
+        return runtimes.computeIfAbsent(pod.getMetadata().getUid(), uid -> new VmRuntime(this, uid, serial()));
     }
 
     /** A serial executor over the shared pool: one VM's work in order, different VMs in parallel. */
@@ -163,32 +188,36 @@ public final class NodeDriver implements AutoCloseable {
         return new SerialExecutor(actors);
     }
 
+    VirtualMachine vm(String uid) {
+        return uid == null ? null : vms.get(uid);
+    }
+
+    /**
+     * Whether {@code r} speaks for its VM on this node: of the pods of one VM seen here (an old one going away, its
+     * replacement already there, both named vm-<name>), only the newest writes the VM's status.
+     */
+    boolean isCurrent(VmRuntime r) {
+        String vmUid = r.vmUid();
+        return runtimes.values().stream().filter(o -> o != r && vmUid != null && vmUid.equals(o.vmUid()))
+                .noneMatch(o -> o.createdAfter(r));
+    }
+
     void forget(VmRuntime r) {
-        runtimes.remove(r.uid, r);
+        runtimes.remove(r.podUid, r);
     }
 
-    void runningChanged() {
-        running.set((int) runtimes.values().stream().filter(VmRuntime::running).count());
-    }
-
+    /** VM pods whose QEMU the driver is attached to. */
     public int runningVms() {
-        return (int) runtimes.values().stream().filter(VmRuntime::running).count();
+        return (int) runtimes.values().stream().filter(r -> r.attached).count();
+    }
+
+    /** Both watches are up: the driver sees its node's VM pods and their VMs (the DaemonSet pod's readiness). */
+    public boolean watching() {
+        return podInformer != null && vmInformer != null && podInformer.isWatching() && vmInformer.isWatching();
     }
 
     AgentPoller newPoller(String vm, Path socket, AgentSettings settings, Consumer<AgentView> onChange) {
         return new AgentPoller(vm, agents.open(socket), settings, pollScheduler, Clock.systemUTC(), metrics, onChange);
-    }
-
-    /** Detected on first use (a probe start of QEMU), then fixed for the driver's life. */
-    synchronized String accelerator() {
-        if (accelerator == null) {
-            accelerator = Accelerator.resolve(config.accelerator(), config.qemuBinary());
-        }
-        return accelerator;
-    }
-
-    String acceleratorIfKnown() {
-        return accelerator;
     }
 
     DriverConfig config() {
@@ -199,58 +228,32 @@ public final class NodeDriver implements AutoCloseable {
         return kube;
     }
 
-    QemuLauncher launcher() {
-        return launcher;
+    ProcFs proc() {
+        return proc;
     }
 
     ScheduledExecutorService timers() {
         return timers;
     }
 
-    /**
-     * Stops every running VM gracefully (agent shutdown, ACPI, quit, kill: the same plan as any stop), waiting at
-     * most {@code limit}, then closes. For drivers whose VMs must not outlive them.
-     */
-    public void stopVmsAndClose(Duration limit) {
-        var stops = runtimes.values().stream().filter(VmRuntime::running).map(VmRuntime::stopForDriverExit)
-                .toArray(java.util.concurrent.CompletableFuture[]::new);
-        if (stops.length > 0) {
-            LOG.infof("stopping %d VM(s) before exiting (stop-vms-on-exit)", stops.length);
-            try {
-                java.util.concurrent.CompletableFuture.allOf(stops).get(limit.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-                LOG.warnf("not every VM stopped within %d s", limit.toSeconds());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        close();
-    }
-
-    /** Stops watching and polling; every QEMU keeps running for the next driver to adopt. */
+    /** Stops watching and polling; every VM pod and its QEMU keep running for the next driver. */
     @Override
     public void close() {
-        if (informer != null) {
-            informer.close();
+        if (podInformer != null) {
+            podInformer.close();
         }
-        timers.shutdownNow();
-        pollScheduler.shutdownNow();
-        agents.close();
+        if (vmInformer != null) {
+            vmInformer.close();
+        }
+        runtimes.values().forEach(VmRuntime::close);
         actors.shutdown();
         try {
             actors.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            if (lock != null) {
-                lock.release();
-            }
-            if (lockChannel != null) {
-                lockChannel.close();
-            }
-        } catch (IOException ignored) {
-            // process exit releases it anyway
-        }
+        timers.shutdownNow();
+        pollScheduler.shutdownNow();
+        agents.close();
     }
 }

@@ -1,58 +1,17 @@
 package io.agentvisor.driver.kube;
 
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
-import io.agentvisor.api.v1alpha1.Disk;
 import io.agentvisor.api.v1alpha1.Durations;
 import io.agentvisor.api.v1alpha1.PollIntervals;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
-import io.agentvisor.api.v1alpha1.VirtualMachineSpec;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.PollGroup;
-import io.agentvisor.driver.qemu.ImageDirs;
-import io.agentvisor.driver.qemu.VmSpec;
-import io.fabric8.kubernetes.api.model.Quantity;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
-/** From API objects to the driver's validated inputs. Every failure is an IllegalArgumentException for the status. */
+/** From a VM's status.agentPolicy (the operator's resolution) to the agent settings the driver applies. */
 public final class Specs {
     private Specs() {
-    }
-
-    public static VmSpec vmSpec(VirtualMachine vm, ImageDirs images) {
-        VirtualMachineSpec s = vm.getSpec();
-        if (s == null) {
-            throw new IllegalArgumentException("spec is missing");
-        }
-        if (s.getMemory() == null) {
-            throw new IllegalArgumentException("spec.memory is missing");
-        }
-        long bytes = Quantity.getAmountInBytes(s.getMemory()).longValue();
-        long mib = (bytes + (1 << 20) - 1) >> 20;
-        int cores = s.getCpu() == null || s.getCpu().getCores() == null ? 1 : s.getCpu().getCores();
-        Path kernel = null;
-        Path initrd = null;
-        String cmdline = null;
-        if (s.getBoot() != null && s.getBoot().getKernel() != null) {
-            kernel = images.check("spec.boot.kernel", s.getBoot().getKernel());
-            if (s.getBoot().getInitrd() != null) {
-                initrd = images.check("spec.boot.initrd", s.getBoot().getInitrd());
-            }
-            cmdline = s.getBoot().getCmdline();
-        }
-        List<VmSpec.DiskSpec> disks = new ArrayList<>();
-        if (s.getDisks() != null) {
-            for (Disk d : s.getDisks()) {
-                disks.add(new VmSpec.DiskSpec(d.getName(), images.check("spec.disks[" + d.getName() + "].path",
-                        d.getPath()), d.getFormat() == null ? "raw" : d.getFormat().name().toLowerCase(),
-                        Boolean.TRUE.equals(d.getReadOnly())));
-            }
-        }
-        return new VmSpec(vm.getMetadata().getNamespace(), vm.getMetadata().getName(), vm.getMetadata().getUid(), mib,
-                cores, kernel, initrd, cmdline, disks, true);
     }
 
     /**

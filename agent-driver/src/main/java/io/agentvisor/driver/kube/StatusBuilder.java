@@ -30,7 +30,7 @@ import java.util.List;
  * an equal object, so "nothing changed" means "no write". The one clock-driven field, lastContact, never causes
  * a write by itself: {@link #build} keeps the stored stamp, and {@link #withContact} brings it up to date only on
  * a write that happens anyway, so an idle VM costs no writes at all. While the agent is Responsive, the stamp's
- * freshness is vouched for by the driver's node Lease (the driver would have written the change otherwise).
+ * freshness is vouched for by the driver's pod being Ready (the driver would have written the change otherwise).
  */
 public final class StatusBuilder {
     /** A stamp moves at most this often, even when other fields change on every poll. */
@@ -42,7 +42,6 @@ public final class StatusBuilder {
     public static VirtualMachineStatus build(VmState s, AgentView a, AgentSettings settings, VirtualMachineStatus stored,
             Long generation, Instant now) {
         VirtualMachineStatus st = new VirtualMachineStatus();
-        st.setPhase(s.phase());
         QemuStatus q = new QemuStatus();
         q.setPid(s.running() ? s.pid() : null);
         q.setAccelerator(s.accelerator());

@@ -1,32 +1,24 @@
 package io.agentvisor.driver.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentvisor.agent.AgentOutcome;
 import io.agentvisor.agent.ShutdownMode;
-import io.agentvisor.api.v1alpha1.Agentvisor;
-import io.agentvisor.api.v1alpha1.Phase;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
+import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
-import io.agentvisor.driver.lifecycle.ExitReason;
-import io.agentvisor.driver.lifecycle.History;
-import io.agentvisor.driver.lifecycle.Lifecycle;
-import io.agentvisor.driver.lifecycle.StopPlan;
-import io.agentvisor.driver.lifecycle.Strategy;
 import io.agentvisor.driver.poll.AgentPoller;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
-import io.agentvisor.driver.qemu.QemuRecord;
-import io.agentvisor.driver.qemu.VmPaths;
-import io.agentvisor.driver.qemu.VmSpec;
+import io.agentvisor.driver.qemu.Accelerator;
+import io.agentvisor.driver.qemu.ProcFs;
 import io.agentvisor.qmp.QmpClient;
 import io.agentvisor.qmp.QmpEvent;
 import io.agentvisor.qmp.QmpException;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
@@ -34,157 +26,166 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * One VM on this node: its QEMU, QMP connection, agent poller and lifecycle, driven as an actor (every method
- * runs on the VM's own serial executor, so no locks, and a slow QEMU start or a frozen QEMU only ever holds up
- * this VM). It reads the agent only through the poller's cache.
+ * One VM pod bound to this node, driven as an actor (every method runs on the pod's own serial executor: no
+ * locks, and a frozen QEMU only ever holds up this VM). The driver attaches to what the pod runs and never owns
+ * it: it connects to QEMU's QMP socket and the guest agent's socket in the pod's run volume, applies the VM's
+ * effective agent settings to the live agent connection, polls the agent, writes the VM's status, and on the pod's
+ * deletion asks the guest to shut down. Closing this (a driver restart) leaves QEMU running untouched.
  */
 final class VmRuntime {
     private static final Logger LOG = Logger.getLogger(VmRuntime.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** How often a running or stopping VM's process is re-checked in /proc (QMP EOF is the fast path). */
-    private static final Duration WATCH = Duration.ofSeconds(5);
+    /** How often an attached VM's QEMU pid is re-checked in /proc (QMP EOF is the fast path for an exit). */
+    private static final Duration WATCH = Duration.ofSeconds(10);
+    /** How soon a VM pod whose QEMU is not reachable yet is tried again. */
+    private static final Duration RETRY = Duration.ofSeconds(1);
     private static final Duration QMP_TIMEOUT = Duration.ofSeconds(5);
-    static final String REQUESTED_STATE = "agentvisor.io/requested-state";
+    static final String GUEST_SHUTDOWN = "guest-shutdown";
 
     private final NodeDriver node;
-    final String uid;
-    final VmPaths paths;
+    final String podUid;
+    private final PodSockets sockets;
     private final Executor actor;
     private final Clock clock = Clock.systemUTC();
 
+    private Pod pod;
+    private Pods.VmRef ref;
+    /** The VM as last seen (kept after its deletion, for events). */
     private VirtualMachine vm;
-    private boolean gone;
-    private QemuRecord record;
+    private boolean vmGone;
+    private boolean podGone;
+    private AgentSettings settings;
+
     private QmpClient qmp;
+    /** Bumped on every attach: a close callback of an older connection is ignored. */
+    private int attachGeneration;
+    private ProcFs.ProcessId qemu;
+    private String accelerator;
+    private boolean paused;
+    private boolean guestShutdownSeen;
     private AgentPoller poller;
     private AgentView lastView = AgentView.INITIAL;
-    private AgentSettings settings;
-    private History history;
-    private boolean guestShutdownSeen;
-    private boolean paused;
-    private Stop stop;
-    private Phase phase = Phase.Scheduled;
-    private String runningReason = "Scheduled";
-    private String message = "placed on node";
-    private String lastEventKey;
+
+    private boolean stopSent;
+    /** Running's reason after QEMU exited (Stopped, QemuExited), until a QEMU is attached again. */
+    private String exited;
+    private String exitMessage;
+    private String runningReason = "Attaching";
+    private String message = "waiting for QEMU in the VM's pod";
+    private String lastAttachProblem;
     private JsonNode lastSent;
+    private boolean pidMissingLogged;
     private ScheduledFuture<?> wake;
     private boolean forgotten;
-    /** Set when the driver exits with stop-vms-on-exit: stop QEMU gracefully, keep state, complete when gone. */
-    private java.util.concurrent.CompletableFuture<Void> exitStop;
 
-    private static final class Stop {
-        final Instant started;
-        boolean agentTried;
-        boolean acpiTried;
-        boolean quitTried;
-
-        Stop(Instant started) {
-            this.started = started;
-        }
-    }
-
-    VmRuntime(NodeDriver node, String uid, Executor actor) {
+    VmRuntime(NodeDriver node, String podUid, Executor actor) {
         this.node = node;
-        this.uid = uid;
-        this.paths = VmPaths.of(node.config().stateDir(), node.config().runDir(), uid);
+        this.podUid = podUid;
+        this.sockets = PodSockets.of(node.config(), podUid);
         this.actor = actor;
-        this.settings = AgentSettings.read(paths.agentSettings()).orElse(AgentSettings.DEFAULTS);
-        this.history = readHistory();
     }
 
     String key() {
-        return vm == null ? uid : vm.getMetadata().getNamespace() + "/" + vm.getMetadata().getName();
+        return ref != null ? ref.key() : pod != null ? pod.getMetadata().getNamespace() + "/"
+                + pod.getMetadata().getName() : podUid;
     }
 
-    boolean running() {
-        return record != null;
+    String vmUid() {
+        return ref == null ? null : ref.uid();
     }
+
+    /** The pod's creation (RFC 3339, second resolution) and uid, to order the pods of one VM. */
+    private volatile String created = "";
+
+    boolean createdAfter(VmRuntime other) {
+        int c = created.compareTo(other.created);
+        return c > 0 || c == 0 && podUid.compareTo(other.podUid) > 0;
+    }
+
+    /** Attached to a live QEMU (counted by the agentvisor_vms_running gauge). */
+    volatile boolean attached;
 
     // ---- entry points (any thread) ----
 
-    /** At driver start, before the API is reachable: adopt a still-running QEMU with its persisted agent settings. */
-    void adopt() {
-        actor.execute(() -> {
-            try {
-                record = node.launcher().adopt(paths, uid).orElse(null);
-            } catch (IOException e) {
-                LOG.errorf("%s: cannot read the QEMU record: %s", uid, e.getMessage());
-            }
-            if (record != null) {
-                LOG.infof("%s: adopted running QEMU pid %d", record.namespace() == null ? uid
-                        : record.namespace() + "/" + record.name(), record.pid());
-                phase = Phase.Running;
-                runningReason = "Running";
-                message = "QEMU pid " + record.pid() + " (adopted)";
-                ensureConnected();
-            }
-            scheduleWake(WATCH);
-        });
-    }
-
-    void update(VirtualMachine latest) {
+    void update(Pod latest) {
         actor.execute(() -> {
             if (forgotten) {
                 return;
             }
-            vm = latest;
-            AgentSettings s = Specs.agentSettings(latest, settings);
-            if (!s.equals(settings)) {
-                applySettings(s);
-            }
-            if (latest.getMetadata().getDeletionTimestamp() == null) {
-                try {
-                    node.kube().addFinalizer(latest);
-                } catch (KubernetesClientException e) {
-                    LOG.debugf("%s: finalizer not added yet: %s", key(), e.getMessage());
+            boolean first = pod == null;
+            pod = latest;
+            created = latest.getMetadata().getCreationTimestamp() == null ? ""
+                    : latest.getMetadata().getCreationTimestamp();
+            if (ref == null) {
+                ref = Pods.vmOf(latest).orElse(null);
+                if (ref == null && first) {
+                    LOG.warnf("pod %s/%s is labelled %s=%s but has no VirtualMachine controller owner: not attaching",
+                            latest.getMetadata().getNamespace(), latest.getMetadata().getName(), VmPods.APP_LABEL,
+                            VmPods.APP);
+                }
+                if (ref != null) {
+                    vmChanged(node.vm(ref.uid()));
                 }
             }
             reconcile();
         });
     }
 
-    /** The informer lost the object: deleted, or relabelled to another node. Either way QEMU must stop here. */
-    void lost() {
+    /** The VM this pod runs changed (null: it is gone from the API). */
+    void vm(VirtualMachine latest) {
         actor.execute(() -> {
-            if (vm == null) {
-                gone = true;
-            } else {
-                VirtualMachine now = null;
-                try {
-                    now = node.kube().get(vm.getMetadata().getNamespace(), vm.getMetadata().getName());
-                } catch (KubernetesClientException e) {
-                    LOG.warnf("%s: cannot re-read the VM: %s", key(), e.getMessage());
-                }
-                if (now == null || !uid.equals(now.getMetadata().getUid())) {
-                    gone = true;
-                } else {
-                    vm = now;
-                }
+            if (forgotten) {
+                return;
             }
-            gone = gone || vm == null;
-            movedAway = true;
+            vmChanged(latest);
             reconcile();
         });
     }
 
-    private boolean movedAway;
-
-    /**
-     * The driver is exiting and was told to take its VMs down with it (a local `make run`, or a pod whose QEMUs
-     * die with it): graceful stop as for a Halted VM, but the VM's state and finalizer stay, so the next driver
-     * starts it again as its runStrategy says. Completes once QEMU is gone.
-     */
-    java.util.concurrent.CompletableFuture<Void> stopForDriverExit() {
-        var done = new java.util.concurrent.CompletableFuture<Void>();
+    void podDeleted() {
         actor.execute(() -> {
-            exitStop = done;
+            podGone = true;
             reconcile();
         });
-        return done;
+    }
+
+    /** The driver stops: connections close, QEMU keeps running for the next driver to attach to. */
+    void close() {
+        actor.execute(() -> {
+            forgotten = true;
+            if (wake != null) {
+                wake.cancel(false);
+            }
+            closeConnections();
+        });
     }
 
     // ---- the reconcile ----
+
+    private void vmChanged(VirtualMachine latest) {
+        if (latest == null) {
+            // deleted: keep the last copy for events, write no status any more
+            vmGone = vm != null;
+            return;
+        }
+        if (ref != null && !ref.uid().equals(latest.getMetadata().getUid())) {
+            return;
+        }
+        vm = latest;
+        vmGone = false;
+        AgentSettings s = Specs.agentSettings(latest, settings == null ? AgentSettings.DEFAULTS : settings);
+        if (!s.equals(settings)) {
+            LOG.infof("%s: agent settings: responseTimeout %d, unresponsiveAfter %d, intervals %s", key(),
+                    s.responseTimeout(), s.unresponsiveAfter(), s.describeIntervals());
+            settings = s;
+            if (poller != null && s.enabled()) {
+                poller.apply(s);
+            } else if (poller != null) {
+                lastView = poller.view();
+                poller.close();
+                poller = null;
+            }
+        }
+    }
 
     private void reconcile() {
         if (forgotten) {
@@ -199,261 +200,178 @@ final class VmRuntime {
     }
 
     private void reconcileOnce() {
-        checkExit();
-        Instant now = clock.instant();
-        if (exitStop != null) {
-            if (running()) {
-                stepStop(now, "the driver is shutting down (stop-vms-on-exit)");
-            } else {
+        if (podGone || pod == null || ref == null) {
+            if (podGone) {
+                detach();
+                runningReason = "Stopped";
+                message = "the VM's pod " + podName() + " is gone";
                 publish();
-                exitStop.complete(null);
-            }
-            return;
-        }
-        if (vm == null && !gone) {
-            // adopted before the API told us about the VM: keep it as it is
-            scheduleWake(WATCH);
-            return;
-        }
-        if (gone || movedAway || vm.getMetadata().getDeletionTimestamp() != null) {
-            if (running()) {
-                stepStop(now, "the VM is being deleted");
-            } else {
-                finish();
-            }
-            return;
-        }
-        Strategy strategy = Strategy.valueOf(vm.getSpec().getRunStrategy() == null ? "Always"
-                : vm.getSpec().getRunStrategy().name());
-        Lifecycle.Decision d = Lifecycle.decide(strategy, running(), history, manualRequest(), now.toEpochMilli(),
-                node.config().backoff());
-        switch (d.action()) {
-            case KEEP_RUNNING -> {
-                stop = null;
-                ensureConnected();
-                phase = Phase.Running;
-                runningReason = paused ? "Paused" : "Running";
-                message = "QEMU pid " + record.pid() + (paused ? " (paused)" : "");
-                scheduleWake(WATCH);
-            }
-            case START -> launch(now);
-            case WAIT -> {
-                phase = Phase.Starting;
-                runningReason = "CrashLoopBackOff";
-                message = d.reason() + ": next start in " + Math.max(1, d.waitFor().toSeconds()) + " s";
-                scheduleWake(d.waitFor());
-            }
-            case STOP -> stepStop(now, d.reason());
-            case STAY_STOPPED -> {
-                if (phase != Phase.Failed || !"InvalidSpec".equals(runningReason)) {
-                    phase = Phase.Stopped;
-                    runningReason = "Stopped";
-                    message = d.reason();
+                try {
+                    sockets.removeLink();
+                } catch (IOException e) {
+                    LOG.warnf("%s: cannot remove %s: %s", key(), sockets.link(), e.getMessage());
                 }
+                forgotten = true;
+                node.forget(this);
             }
+            return;
         }
-        publish();
-    }
-
-    private Lifecycle.Request manualRequest() {
-        var a = vm.getMetadata().getAnnotations();
-        String r = a == null ? null : a.get(REQUESTED_STATE);
-        return "Running".equalsIgnoreCase(r) ? Lifecycle.Request.RUN
-                : "Stopped".equalsIgnoreCase(r) ? Lifecycle.Request.STOP : Lifecycle.Request.NONE;
-    }
-
-    private void launch(Instant now) {
-        VmSpec spec;
-        try {
-            spec = Specs.vmSpec(vm, node.config().imageDirs());
-        } catch (IllegalArgumentException e) {
-            phase = Phase.Failed;
-            runningReason = "InvalidSpec";
-            if (!Objects.equals(message, e.getMessage())) {
-                event("Warning", "InvalidSpec", e.getMessage());
-            }
-            message = e.getMessage();
+        if (Pods.terminated(pod)) {
+            detach();
+            runningReason = "Stopped";
+            message = "the VM's pod " + podName() + " has ended (" + pod.getStatus().getPhase() + ")";
             publish();
             return;
         }
-        phase = Phase.Starting;
-        runningReason = "Starting";
-        message = "starting QEMU";
-        publish();
-        try {
-            paths.create();
-            settings.write(paths.agentSettings());
-            record = node.launcher().launch(spec, paths, node.accelerator());
-            history = history.started();
-            writeHistory();
-            guestShutdownSeen = false;
-            paused = false;
-            phase = Phase.Running;
-            runningReason = "Running";
-            message = "QEMU pid " + record.pid();
-            event("Normal", "Started", "QEMU started (pid " + record.pid() + ", " + record.accelerator() + ")");
-            ensureConnected();
-            scheduleWake(WATCH);
-        } catch (IOException | RuntimeException e) {
-            history = history.started().exited(ExitReason.FAILED, now.toEpochMilli(), 0, node.config().backoff());
-            writeHistory();
-            phase = Phase.Failed;
-            runningReason = "LaunchFailed";
-            message = e.getMessage();
-            event("Warning", "LaunchFailed", e.getMessage());
-            scheduleWake(node.config().backoff().delay(history.consecutiveExits()).plusSeconds(1));
-        }
-        publish();
-    }
-
-    /** Notices that QEMU is gone (QMP EOF, or the /proc check) and records why. */
-    private void checkExit() {
-        if (record == null || node.launcher().isRunning(record)) {
-            return;
-        }
-        Instant now = clock.instant();
-        ExitReason why = stop != null ? ExitReason.STOPPED : guestShutdownSeen ? ExitReason.GUEST_SHUTDOWN
-                : ExitReason.FAILED;
-        history = history.exited(why, now.toEpochMilli(), now.toEpochMilli() - record.launchedAtEpochMs(),
-                node.config().backoff());
-        writeHistory();
-        switch (why) {
-            case STOPPED -> event("Normal", "Stopped", "QEMU (pid " + record.pid() + ") stopped");
-            case GUEST_SHUTDOWN -> event("Normal", "GuestShutdown", "the guest powered off (QEMU pid " + record.pid()
-                    + " exited)");
-            case FAILED -> event("Warning", "Crashed", "QEMU (pid " + record.pid()
-                    + ") ended without a guest shutdown (killed or crashed)");
-        }
-        LOG.infof("%s: QEMU pid %d exited (%s)", key(), record.pid(), why);
-        closeConnections();
-        try {
-            Files.deleteIfExists(paths.record());
-        } catch (IOException ignored) {
-            // a stale record is never adopted: its start time no longer matches
-        }
-        record = null;
-        stop = null;
-        paused = false;
-        phase = Phase.Stopped;
-        runningReason = "Stopped";
-        message = "QEMU exited";
-        node.runningChanged();
-    }
-
-    private void stepStop(Instant now, String why) {
-        if (stop == null) {
-            stop = new Stop(now);
-            event("Normal", "Stopping", "stopping QEMU: " + why);
-        }
-        phase = Phase.Stopping;
-        runningReason = "Stopping";
-        message = why;
-        Duration elapsed = Duration.between(stop.started, now);
-        boolean agentUsable = poller != null && poller.view().responsive() && settings.enabled()
-                && !settings.blocked("guest-shutdown");
-        StopPlan.Step step = StopPlan.next(elapsed, node.config().stopGrace(), agentUsable, stop.agentTried,
-                stop.acpiTried, stop.quitTried);
-        switch (step) {
-            case AGENT_SHUTDOWN -> {
-                stop.agentTried = true;
-                poller.agent().shutdown(ShutdownMode.POWERDOWN);
-            }
-            case ACPI_POWERDOWN -> {
-                stop.acpiTried = true;
-                qmpCall(c -> c.systemPowerdown(QMP_TIMEOUT), "system_powerdown");
-            }
-            case QMP_QUIT -> {
-                stop.quitTried = true;
-                qmpCall(c -> c.quit(QMP_TIMEOUT), "quit");
-            }
-            case KILL -> {
-                LOG.warnf("%s: QEMU pid %d ignored quit; killing it", key(), record.pid());
-                node.launcher().kill(record);
-            }
-            case WAIT -> { }
-        }
-        publish();
-        scheduleWake(Duration.ofMillis(500));
-    }
-
-    private interface QmpAction {
-        void run(QmpClient c) throws QmpException;
-    }
-
-    private void qmpCall(QmpAction a, String what) {
-        ensureConnected();
         if (qmp == null) {
-            LOG.warnf("%s: no QMP connection for %s", key(), what);
-            return;
+            attach();
         }
-        try {
-            a.run(qmp);
-        } catch (QmpException e) {
-            LOG.warnf("%s: %s failed: %s", key(), what, e.getMessage());
+        if (qmp != null) {
+            if (qemu == null || !node.proc().alive(qemu)) {
+                findPid();
+            }
+            if (poller == null && vm != null && settings != null && settings.enabled()) {
+                startPoller();
+            }
+            if (Pods.deleting(pod)) {
+                if (!stopSent) {
+                    gracefulStop();
+                }
+                runningReason = "Stopping";
+                message = "the VM's pod " + podName() + " is being deleted: the guest was asked to shut down ("
+                        + stopHow + ")";
+            } else {
+                runningReason = paused ? "Paused" : "Running";
+                message = describeRunning();
+            }
+        } else if (Pods.deleting(pod) && "Attaching".equals(runningReason)) {
+            runningReason = "Stopping";
+            message = "the VM's pod " + podName() + " is being deleted (QEMU is not reachable from the driver)";
         }
+        publish();
+        scheduleWake(qmp == null ? RETRY : WATCH);
     }
 
-    /** After QEMU is gone for good: files, finalizer, forget. */
-    private void finish() {
-        closeConnections();
-        try {
-            paths.delete();
-        } catch (IOException e) {
-            LOG.warnf("%s: cannot remove %s: %s", key(), paths.dir(), e.getMessage());
+    private String podName() {
+        return pod == null ? podUid : pod.getMetadata().getName();
+    }
+
+    private String describeRunning() {
+        StringBuilder b = new StringBuilder("QEMU ").append(qemu == null ? "(pid not found on this node)"
+                : "pid " + qemu.pid()).append(" in pod ").append(podName());
+        if (accelerator != null) {
+            b.append(", ").append(accelerator);
         }
-        if (!gone && vm != null) {
-            try {
-                VirtualMachine fresh = node.kube().get(vm.getMetadata().getNamespace(), vm.getMetadata().getName());
-                if (fresh != null && uid.equals(fresh.getMetadata().getUid())) {
-                    node.kube().removeFinalizer(fresh);
-                }
-            } catch (KubernetesClientException e) {
-                LOG.warnf("%s: finalizer not removed yet: %s", key(), e.getMessage());
-                scheduleWake(WATCH);
+        Accelerator.Verdict kvm = node.kvmVerdict();
+        if (Accelerator.TCG.equals(accelerator) && kvm != null && !kvm.works()) {
+            b.append(" (KVM is not offered on node ").append(node.config().nodeName()).append(": ")
+                    .append(kvm.reason()).append(')');
+        }
+        if (paused) {
+            b.append(" (paused)");
+        }
+        return b.toString();
+    }
+
+    // ---- attaching ----
+
+    private void attach() {
+        try {
+            sockets.createLink();
+            if (!PodSockets.isSocket(sockets.qmp())) {
+                notAttached("waiting for QEMU's QMP socket in pod " + podName());
                 return;
             }
-        }
-        LOG.infof("%s: QEMU stopped and state removed", key());
-        forgotten = true;
-        if (wake != null) {
-            wake.cancel(false);
-        }
-        node.forget(this);
-    }
-
-    // ---- connections ----
-
-    private void ensureConnected() {
-        if (record == null) {
+        } catch (IOException e) {
+            notAttached(e.getMessage());
             return;
         }
-        if (qmp == null || !qmp.isOpen()) {
-            try {
-                qmp = QmpClient.connect(paths.qmpSocket(), QMP_TIMEOUT, "qmp-" + uid.substring(0, 8),
-                        e -> actor.execute(() -> onQmpEvent(e)), () -> actor.execute(this::reconcile));
-                paused = !"running".equals(qmp.queryStatus(QMP_TIMEOUT));
-            } catch (QmpException e) {
-                LOG.debugf("%s: QMP not available: %s", key(), e.getMessage());
-                qmp = null;
-            }
+        int gen = ++attachGeneration;
+        QmpClient c;
+        try {
+            c = QmpClient.connect(sockets.qmp(), QMP_TIMEOUT, "qmp-" + podUid.substring(0, 8),
+                    e -> actor.execute(() -> onQmpEvent(gen, e)), () -> actor.execute(() -> onQmpClosed(gen)));
+            paused = !"running".equals(c.queryStatus(QMP_TIMEOUT));
+            accelerator = c.execute("query-kvm", null, QMP_TIMEOUT).path("enabled").asBoolean(false)
+                    ? Accelerator.KVM : Accelerator.TCG;
+        } catch (QmpException e) {
+            notAttached("QEMU's QMP socket does not answer: " + e.getMessage());
+            return;
         }
-        if (poller == null && settings.enabled()) {
-            poller = node.newPoller(key(), paths.agentSocket(), settings, v -> actor.execute(() -> {
-                lastView = v;
-                publish();
-            }));
-            poller.start();
-        } else if (poller != null && !settings.enabled()) {
-            poller.close();
-            poller = null;
+        qmp = c;
+        attached = true;
+        exited = null;
+        exitMessage = null;
+        guestShutdownSeen = false;
+        pidMissingLogged = false;
+        lastAttachProblem = null;
+        findPid();
+        LOG.infof("%s: attached to QEMU %s in pod %s (%s%s)", key(), qemu == null ? "(pid not found)" : "pid "
+                + qemu.pid(), podName(), accelerator, paused ? ", paused" : "");
+        event("Normal", "Attached", "the node driver on " + node.config().nodeName() + " attached to QEMU "
+                + (qemu == null ? "" : "pid " + qemu.pid() + " ") + "in pod " + podName() + " (" + accelerator + ")");
+    }
+
+    private void notAttached(String why) {
+        // after an exit, the condition keeps saying so until a QEMU is attached again
+        runningReason = exited != null ? exited : "Attaching";
+        message = exited != null ? exitMessage + "; " + why : why;
+        if (!Objects.equals(why, lastAttachProblem)) {
+            LOG.debugf("%s: not attached: %s", key(), why);
+            lastAttachProblem = why;
         }
     }
 
-    private void onQmpEvent(QmpEvent e) {
+    private void findPid() {
+        try {
+            ProcFs.ProcessId found = node.proc().findQemuListeningOn(sockets.qmp()).orElse(null);
+            if (found == null && !pidMissingLogged) {
+                pidMissingLogged = true;
+                LOG.warnf("%s: no qemu-system process on this node listens on %s (is the driver in the host's pid "
+                        + "namespace?)", key(), sockets.qmpOnNode());
+            }
+            qemu = found;
+        } catch (java.nio.file.NoSuchFileException e) {
+            qemu = null; // QEMU is exiting (it removes its socket): QMP's EOF follows
+        } catch (IOException e) {
+            if (!pidMissingLogged) {
+                pidMissingLogged = true;
+                LOG.warnf("%s: cannot look for QEMU's pid: %s", key(), e.getMessage());
+            }
+            qemu = null;
+        }
+    }
+
+    private void startPoller() {
+        try {
+            if (!PodSockets.isSocket(sockets.qga())) {
+                LOG.debugf("%s: no guest agent socket yet", key());
+            }
+        } catch (IOException e) {
+            LOG.warnf("%s: %s", key(), e.getMessage());
+            return;
+        }
+        poller = node.newPoller(key(), sockets.qga(), settings, v -> actor.execute(() -> {
+            if (poller != null) {
+                lastView = v;
+                publish();
+            }
+        }));
+        poller.start();
+    }
+
+    private void onQmpEvent(int gen, QmpEvent e) {
+        if (gen != attachGeneration) {
+            return;
+        }
         switch (e.name()) {
             case "SHUTDOWN" -> {
                 guestShutdownSeen = e.guestInitiated() && !"guest-panic".equals(e.reason());
-                LOG.infof("%s: QEMU SHUTDOWN (%s)", key(), e.reason());
+                LOG.infof("%s: QEMU SHUTDOWN (%s, guest %s)", key(), e.reason(), e.guestInitiated());
+                if (guestShutdownSeen) {
+                    event("Normal", "GuestShutdown", "the guest shut itself down (QMP SHUTDOWN, reason " + e.reason()
+                            + ")");
+                }
             }
             case "STOP" -> paused = true;
             case "RESUME" -> paused = false;
@@ -464,10 +382,93 @@ final class VmRuntime {
         reconcile();
     }
 
+    /** QMP ended: QEMU exited (the container ends with it), or only the connection broke. */
+    private void onQmpClosed(int gen) {
+        if (gen != attachGeneration || qmp == null) {
+            return;
+        }
+        ProcFs.ProcessId was = qemu;
+        boolean stillThere = was != null && node.proc().alive(was);
+        detach();
+        if (stillThere) {
+            LOG.infof("%s: QMP connection lost, QEMU pid %d still runs: re-attaching", key(), was.pid());
+        } else {
+            String pid = was == null ? "" : " (pid " + was.pid() + ")";
+            LOG.infof("%s: QEMU%s exited%s", key(), pid, guestShutdownSeen ? " after a guest shutdown" : "");
+            if (!guestShutdownSeen && !stopSent) {
+                event("Warning", "QemuExited", "QEMU" + pid + " in pod " + podName() + " ended without a guest "
+                        + "shutdown; the pod's restartPolicy decides what happens next");
+            }
+            exited = stopSent || guestShutdownSeen ? "Stopped" : "QemuExited";
+            exitMessage = "QEMU" + pid + " in pod " + podName() + " exited" + (guestShutdownSeen
+                    ? " after the guest shut down" : "");
+            runningReason = exited;
+            message = exitMessage;
+        }
+        reconcile();
+    }
+
+    // ---- graceful stop ----
+
+    private String stopHow = "";
+
+    /**
+     * The pod is being deleted (VM deleted or Halted, drain, eviction, preemption): the kubelet will SIGTERM the
+     * launcher, which waits a little for this, then tries ACPI and quit itself. The driver's part: guest-agent
+     * guest-shutdown where the agent answers (libvirt's fixed 60 s agent wait), else ACPI powerdown over QMP.
+     */
+    private void gracefulStop() {
+        stopSent = true;
+        boolean agentUsable = poller != null && poller.view().responsive() && settings.enabled()
+                && !settings.blocked(GUEST_SHUTDOWN);
+        if (agentUsable) {
+            stopHow = "guest-shutdown through the guest agent";
+            LOG.infof("%s: pod %s is being deleted: guest-shutdown through the guest agent", key(), podName());
+            event("Normal", "ShuttingDown", "the VM's pod " + podName() + " is being deleted: " + GUEST_SHUTDOWN
+                    + " sent through the guest agent");
+            int gen = attachGeneration;
+            poller.agent().shutdown(ShutdownMode.POWERDOWN).whenComplete((o, err) -> actor.execute(() -> {
+                if (gen == attachGeneration && qmp != null && (o == null || !o.isSuccess())) {
+                    String why = o == null ? String.valueOf(err) : o.message();
+                    LOG.infof("%s: %s failed (%s): ACPI powerdown instead", key(), GUEST_SHUTDOWN, why);
+                    acpiPowerdown(GUEST_SHUTDOWN + " failed: " + why);
+                }
+            }));
+        } else {
+            acpiPowerdown(settings == null || !settings.enabled() ? "the VM has no guest agent"
+                    : settings.blocked(GUEST_SHUTDOWN) ? GUEST_SHUTDOWN + " is blocked by policy"
+                    : "the guest agent is not answering");
+        }
+    }
+
+    private void acpiPowerdown(String why) {
+        stopHow = "ACPI powerdown: " + why;
+        LOG.infof("%s: pod %s is being deleted: ACPI powerdown (%s)", key(), podName(), why);
+        event("Normal", "ShuttingDown", "the VM's pod " + podName() + " is being deleted: ACPI powerdown "
+                + "(system_powerdown) because " + why);
+        try {
+            qmp.systemPowerdown(QMP_TIMEOUT);
+        } catch (QmpException e) {
+            LOG.warnf("%s: system_powerdown failed: %s", key(), e.getMessage());
+        }
+    }
+
+    // ---- connections ----
+
+    private void detach() {
+        attachGeneration++;
+        closeConnections();
+        qemu = null;
+        accelerator = null;
+        paused = false;
+        attached = false;
+    }
+
     private void closeConnections() {
         if (qmp != null) {
-            qmp.close();
+            QmpClient c = qmp;
             qmp = null;
+            c.close();
         }
         if (poller != null) {
             lastView = poller.view();
@@ -476,37 +477,31 @@ final class VmRuntime {
         }
     }
 
-    private void applySettings(AgentSettings s) {
-        LOG.infof("%s: agent settings: responseTimeout %d, unresponsiveAfter %d, intervals %s", key(),
-                s.responseTimeout(), s.unresponsiveAfter(), s.describeIntervals());
-        settings = s;
-        try {
-            if (Files.isDirectory(paths.dir())) {
-                s.write(paths.agentSettings());
-            }
-        } catch (IOException e) {
-            LOG.warnf("%s: cannot persist agent settings: %s", key(), e.getMessage());
-        }
-        if (poller != null) {
-            poller.apply(s);
-        }
-    }
-
     // ---- status ----
 
+    /**
+     * Writes the driver's part of the VM's status when it changed. Only while the VM is placed on this node as far
+     * as the API says (status.nodeName unset or this node), and only for the newest of the VM's pods here: a pod
+     * that ended must not overwrite what is written for the VM's next pod, on this node or another.
+     */
     private void publish() {
-        if (vm == null || gone || forgotten) {
+        if (vm == null || vmGone || settings == null) {
             return;
         }
+        String placedOn = vm.getStatus() == null ? null : vm.getStatus().getNodeName();
+        if (placedOn != null && !placedOn.equals(node.config().nodeName()) || !node.isCurrent(this)) {
+            return;
+        }
+        boolean running = qmp != null;
         AgentView view = poller != null ? poller.view() : lastView;
-        if (record == null) {
+        if (!running) {
             // not running: the agent is not there; guest facts stay as last known
             view = new AgentView(false, false, 0, null, null, null, view.lastContact(), false, view.version(),
                     view.supportedCommands(), view.osInfo(), view.hostname(), view.timezone(), view.users(),
                     view.filesystems(), view.interfaces());
         }
-        VmState s = new VmState(phase, record == null ? null : record.pid(), record == null ? node.acceleratorIfKnown()
-                : record.accelerator(), record != null, runningReason, message, settings.enabled());
+        VmState s = new VmState(running && qemu != null ? qemu.pid() : null, running ? accelerator : null, running,
+                runningReason, message, settings.enabled());
         VirtualMachineStatus desired = StatusBuilder.build(s, view, settings, vm.getStatus(),
                 vm.getMetadata().getGeneration(), clock.instant());
         JsonNode want = KubeOps.owned(desired); // with the stored lastContact: a newer answer alone is no change
@@ -517,12 +512,10 @@ final class VmRuntime {
             node.kube().applyStatus(vm.getMetadata().getNamespace(), vm.getMetadata().getName(),
                     StatusBuilder.withContact(desired, view.lastContact()));
             lastSent = want;
-            String ek = phase + "/" + s.running() + "/" + (view.responsive() ? "R" : "U");
-            if (!ek.equals(lastEventKey)) {
-                lastEventKey = ek;
-                LOG.infof("%s: phase %s, agent %s", key(), phase, desired.getAgent().getState());
-            }
         } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                return;
+            }
             LOG.warnf("%s: status not written (%d): %s", key(), e.getCode(), e.getMessage());
             scheduleWake(WATCH);
         }
@@ -534,8 +527,6 @@ final class VmRuntime {
         }
     }
 
-    // ---- timers and persistence ----
-
     private void scheduleWake(Duration after) {
         if (forgotten) {
             return;
@@ -545,27 +536,5 @@ final class VmRuntime {
         }
         wake = node.timers().schedule(() -> actor.execute(this::reconcile), Math.max(1, after.toMillis()),
                 TimeUnit.MILLISECONDS);
-    }
-
-    private History readHistory() {
-        try {
-            return JSON.readValue(Files.readAllBytes(paths.lifecycle()), History.class);
-        } catch (IOException | RuntimeException e) {
-            return History.NEW;
-        }
-    }
-
-    private void writeHistory() {
-        try {
-            if (Files.isDirectory(paths.dir())) {
-                VmPaths.writeAtomically(paths.lifecycle(), JSON.writeValueAsBytes(history));
-            }
-        } catch (IOException e) {
-            LOG.warnf("%s: cannot persist lifecycle history: %s", key(), e.getMessage());
-        }
-    }
-
-    String finalizerName() {
-        return Agentvisor.FINALIZER;
     }
 }

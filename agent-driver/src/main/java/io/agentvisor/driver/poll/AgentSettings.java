@@ -1,24 +1,16 @@
 package io.agentvisor.driver.poll;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentvisor.driver.qemu.VmPaths;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The agent settings of one VM as applied on the node (from status.agentPolicy). Kept on disk next to the QEMU
- * record so a restarted driver applies them to the adopted VM before it can reach the API again, as libvirt keeps
- * the timeout in the domain's status XML.
+ * The agent settings of one VM as applied on the node, from its status.agentPolicy (a restarted driver reads them
+ * from the API before it attaches to the VM's agent).
  *
  * @param responseTimeout   libvirt integer (-2 Block, -1 Default, 0 NoWait, N seconds)
  * @param commandTimeouts   per-command overrides, libvirt integers
@@ -27,7 +19,6 @@ import java.util.TreeSet;
  */
 public record AgentSettings(boolean enabled, int responseTimeout, Map<String, Integer> commandTimeouts,
         Set<String> blockedCommands, Map<String, Long> pollIntervals, int unresponsiveAfter) {
-    private static final ObjectMapper JSON = new ObjectMapper();
     public static final int DEFAULT_UNRESPONSIVE_AFTER = 3;
     /** Until the operator resolved a policy: the product default (bounded 5 s, never Block). */
     public static final AgentSettings DEFAULTS = new AgentSettings(true, -1, Map.of(), Set.of(), Map.of(),
@@ -54,21 +45,6 @@ public record AgentSettings(boolean enabled, int responseTimeout, Map<String, In
 
     public boolean blocked(String command) {
         return blockedCommands.contains(command);
-    }
-
-    public void write(Path file) throws IOException {
-        VmPaths.writeAtomically(file, JSON.writeValueAsBytes(this));
-    }
-
-    public static Optional<AgentSettings> read(Path file) {
-        try {
-            return Optional.of(JSON.readValue(Files.readAllBytes(file), AgentSettings.class));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        } catch (IOException | RuntimeException e) {
-            // a damaged file must not keep the VM from being adopted; the API has the truth
-            return Optional.empty();
-        }
     }
 
     /** For messages: the groups with their effective intervals. */

@@ -21,13 +21,12 @@ final class DriverProcess implements AutoCloseable {
     private final Map<String, String> env;
     private Process process;
 
-    DriverProcess(KubeApiServer api, String node, Path stateDir, Path runDir, Path imageDir, Path log) {
+    DriverProcess(KubeApiServer api, String node, Path runDir, Path kubeletRootDir, Path log) {
         this.log = log;
         this.env = Map.of("NODE_NAME", node, "KUBECONFIG", api.kubeconfig().toString(),
-                "AGENTVISOR_DRIVER_STATE_DIR", stateDir.toString(), "AGENTVISOR_DRIVER_RUN_DIR", runDir.toString(),
-                "AGENTVISOR_DRIVER_IMAGE_DIRS", imageDir.toString(), "AGENTVISOR_DRIVER_HTTP_PORT", "0",
-                "AGENTVISOR_DRIVER_ACCELERATOR", "tcg", "AGENTVISOR_DRIVER_STOP_GRACE", "8s",
-                "AGENTVISOR_DRIVER_LEASE_NAMESPACE", "agentvisor-system");
+                "AGENTVISOR_DRIVER_RUN_DIR", runDir.toString(),
+                "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR", kubeletRootDir.toString(),
+                "AGENTVISOR_DRIVER_HTTP_PORT", "0");
     }
 
     void start() {
@@ -57,7 +56,7 @@ final class DriverProcess implements AutoCloseable {
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
-    /** The HTTP port Quarkus picked, from its start-up line. */
+    /** The HTTP port Quarkus picked, from its latest start-up line. */
     int httpPort(Duration max) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (System.nanoTime() < deadline) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.agentvisor.api.v1alpha1.Phase;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
@@ -16,8 +15,8 @@ import org.junit.jupiter.api.Test;
 /** The driver's status is a pure function: equal inputs give an equal status, so an idle VM costs no writes. */
 class StatusBuilderTest {
     private static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
-    private static final VmState RUNNING = new VmState(Phase.Running, 4242L, "tcg", true, "Started",
-            "QEMU is running", true);
+    private static final VmState RUNNING = new VmState(4242L, "tcg", true, "Running",
+            "QEMU pid 4242 in pod vm-guest, tcg", true);
 
     private static AgentView answered(Instant at, String hostname) {
         return new AgentView(true, true, 0, null, null, null, at, false, "7.2.22", List.of("guest-ping"), null,
