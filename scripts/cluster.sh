@@ -251,6 +251,9 @@ containerLogMaxFiles: 3
 serializeImagePulls: false
 evictionHard: {memory.available: 200Mi, nodefs.available: 2%, imagefs.available: 2%}
 imageGCHighThresholdPercent: 100
+# safe from Kubernetes 1.22 on; 1.20 needs it allowed: a VM pod forwarding a port below 1024 sets it so that
+# QEMU, unprivileged, can listen there
+allowedUnsafeSysctls: ["net.ipv4.ip_unprivileged_port_start"]
 EOF
 }
 
