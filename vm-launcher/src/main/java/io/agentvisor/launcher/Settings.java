@@ -29,7 +29,7 @@ record Settings(Duration terminationGrace, Duration guestShutdownWait, Duration 
             throw new IllegalArgumentException(GRACE + ": must be at least 1");
         }
         return new Settings(grace, wait, margin,
-                Path.of(env.getOrDefault(QMP, "/var/run/agentvisor/launcher-qmp.sock")));
+                Path.of(env.getOrDefault(QMP, "/run/agentvisor/launcher-qmp.sock")));
     }
 
     private static Duration seconds(Map<String, String> env, String key, long dflt) {

@@ -15,7 +15,7 @@ import java.util.OptionalLong;
  * Finds the QEMU of a VM pod among the node's processes, as the node sees them (the driver runs with the host's
  * pid namespace, so /proc lists every container's processes under their host pids).
  *
- * <p>Every VM pod's QEMU names the same socket path on its command line ({@code /var/run/agentvisor/qmp.sock}
+ * <p>Every VM pod's QEMU names the same socket path on its command line ({@code /run/agentvisor/qmp.sock}
  * inside its own mount namespace), so the path alone identifies nothing. The QEMU of one pod is the
  * {@code qemu-system-*} process whose QMP socket path, resolved in <em>that process's</em> root
  * ({@code /proc/<pid>/root/<path>}), is the very file (same device and inode) the driver reaches through the pod's

@@ -62,7 +62,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Pending, which the driver does not mind), and the tiny TCG guest with its own qemu-ga, started here on the host
  * the way the pod would run it: its run volume {@code <kubeletRoot>/pods/<pod uid>/volumes/kubernetes.io~empty-dir/
  * agentvisor-run} holds its qmp.sock and qga.sock (QEMU binds them by a short path, as in the pod, where that
- * directory is mounted at /var/run/agentvisor). The test plays the operator (status.agentPolicy and nodeName with
+ * directory is mounted at /run/agentvisor). The test plays the operator (status.agentPolicy and nodeName with
  * the operator's field manager). One guest boot for the class; the steps build on each other, in order.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -150,7 +150,7 @@ class DriverIT {
                 .withBlockOwnerDeletion(true).endOwnerReference().endMetadata()
                 .withNewSpec().withNodeName(NODE).withRestartPolicy("Always").withAutomountServiceAccountToken(false)
                 .addNewContainer().withName("qemu").withImage("agentvisor/vm-launcher:test")
-                .addNewVolumeMount().withName("agentvisor-run").withMountPath("/var/run/agentvisor").endVolumeMount()
+                .addNewVolumeMount().withName("agentvisor-run").withMountPath("/run/agentvisor").endVolumeMount()
                 .endContainer()
                 .addNewVolume().withName("agentvisor-run").withNewEmptyDir().endEmptyDir().endVolume()
                 .endSpec().build()).create();

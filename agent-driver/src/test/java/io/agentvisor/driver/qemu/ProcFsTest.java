@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * different roots (as containers in their own mount namespaces do): every QEMU names the same in-container path.
  */
 class ProcFsTest {
-    static final String IN_POD = "/var/run/agentvisor/qmp.sock";
+    static final String IN_POD = "/run/agentvisor/qmp.sock";
     final List<ServerSocketChannel> open = new ArrayList<>();
 
     @AfterEach

@@ -25,7 +25,7 @@ public final class VmPods {
     public static final String SELECTOR = APP_LABEL + "=" + APP;
     public static final String CONTAINER = "qemu";
     public static final String RUN_VOLUME = "agentvisor-run";
-    public static final String RUN_DIR = "/var/run/agentvisor";
+    public static final String RUN_DIR = "/run/agentvisor";
     public static final String QMP_SOCKET = "qmp.sock";
     public static final String LAUNCHER_QMP_SOCKET = "launcher-qmp.sock";
     public static final String AGENT_SOCKET = "qga.sock";

@@ -38,9 +38,9 @@ class QemuCommandLineTest {
         assertEquals(List.of("/vm/boot/kernel"), after(a, "-kernel"));
         assertEquals(List.of("console=ttyS0 quiet"), after(a, "-append"), "one argv element, spaces and all");
         assertEquals(List.of("stdio,id=console0,signal=off",
-                "socket,id=qmp0,path=/var/run/agentvisor/qmp.sock,server=on,wait=off",
-                "socket,id=qmp1,path=/var/run/agentvisor/launcher-qmp.sock,server=on,wait=off",
-                "socket,id=qga0,path=/var/run/agentvisor/qga.sock,server=on,wait=off"), after(a, "-chardev"));
+                "socket,id=qmp0,path=/run/agentvisor/qmp.sock,server=on,wait=off",
+                "socket,id=qmp1,path=/run/agentvisor/launcher-qmp.sock,server=on,wait=off",
+                "socket,id=qga0,path=/run/agentvisor/qga.sock,server=on,wait=off"), after(a, "-chardev"));
         assertEquals(List.of("chardev:console0"), after(a, "-serial"));
         assertEquals(List.of("chardev=qmp0,mode=control", "chardev=qmp1,mode=control"), after(a, "-mon"));
         assertTrue(after(a, "-device").contains("virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0"));

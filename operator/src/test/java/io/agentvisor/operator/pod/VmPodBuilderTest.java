@@ -113,7 +113,7 @@ class VmPodBuilderTest {
         assertEquals("qemu-system-x86_64", c.getArgs().get(0));
         Map<String, String> env = c.getEnv().stream().collect(Collectors.toMap(e -> e.getName(), e -> e.getValue()));
         assertEquals(Map.of(VmPodBuilder.ENV_GRACE, "90", VmPodBuilder.ENV_SHUTDOWN_WAIT, "15", VmPodBuilder.ENV_QMP,
-                "/var/run/agentvisor/launcher-qmp.sock"), env);
+                "/run/agentvisor/launcher-qmp.sock"), env);
         assertEquals(90L, pod.getSpec().getTerminationGracePeriodSeconds());
         assertTrue(c.getStdin(), "kubectl attach -it reaches the serial console");
     }
@@ -215,7 +215,7 @@ class VmPodBuilderTest {
 
         Map<String, VolumeMount> mounts = qemu(pod).getVolumeMounts().stream()
                 .collect(Collectors.toMap(VolumeMount::getName, m -> m));
-        assertEquals("/var/run/agentvisor", mounts.get("agentvisor-run").getMountPath());
+        assertEquals("/run/agentvisor", mounts.get("agentvisor-run").getMountPath());
         assertEquals(List.of(true, true, false, true, true), List.of(mounts.get("boot-kernel").getReadOnly(),
                 mounts.get("boot-initrd").getReadOnly(), mounts.get("disk-0").getReadOnly(),
                 mounts.get("disk-1").getReadOnly(), mounts.get("disk-2").getReadOnly()));
