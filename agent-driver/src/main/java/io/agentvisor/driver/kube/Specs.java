@@ -1,13 +1,14 @@
 package io.agentvisor.driver.kube;
 
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
+import io.agentvisor.api.v1alpha1.AgentTuning;
 import io.agentvisor.api.v1alpha1.Disk;
 import io.agentvisor.api.v1alpha1.Durations;
 import io.agentvisor.api.v1alpha1.PollIntervals;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineSpec;
 import io.agentvisor.driver.poll.AgentSettings;
-import io.agentvisor.driver.poll.PollGroup;
+import io.agentvisor.api.v1alpha1.PollGroup;
 import io.agentvisor.driver.qemu.ImageDirs;
 import io.agentvisor.driver.qemu.VmSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -81,7 +82,7 @@ public final class Specs {
         return new AgentSettings(enabled, p.getResponseTimeout() == null ? -1 : p.getResponseTimeout(),
                 p.getCommandTimeouts(), p.getBlockedCommands() == null ? null : new java.util.HashSet<>(
                         p.getBlockedCommands()), intervals,
-                p.getUnresponsiveAfter() == null ? AgentSettings.DEFAULT_UNRESPONSIVE_AFTER : p.getUnresponsiveAfter());
+                p.getUnresponsiveAfter() == null ? AgentTuning.DEFAULT_UNRESPONSIVE_AFTER : p.getUnresponsiveAfter());
     }
 
     private static void put(Map<String, Long> m, PollGroup g, String text) {
