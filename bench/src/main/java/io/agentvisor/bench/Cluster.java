@@ -445,11 +445,12 @@ final class Cluster {
             }
             d.append('\n');
             rep.row("P4", "status writes per minute, VM running, nothing changing (" + Math.round(windowS) + " s window)",
-                    Util.f("%.2f", idleWrites.size() * 60.0 / windowS), "", "", "0", idleWrites.isEmpty() ? "met" : "NOT met");
+                    Util.f("%.2f", idleWrites.size() * 60.0 / windowS), "", "", "0", Report.verdict(idleWrites.isEmpty()));
             long guestWrites = changeWrites.stream().filter(e -> describe(rec.before(e), e.obj()).contains("status.guest")).count();
             rep.row("P4", "status writes for one guest change (hostname)", changed > 0 ? changeWrites.size() + " (" + guestWrites
                     + " with status.guest)"
-                    : "not measured (change not seen)", "", "", "1", changed > 0 && changeWrites.size() == 1 ? "met" : "NOT met");
+                    : "not measured (change not seen)", "", "", "1",
+                    changed > 0 ? Report.verdict(changeWrites.size() == 1) : Report.FAILED);
             if (hostnameSeen < 0) {
                 d.append("(the first hostname never appeared in status)\n");
             }
