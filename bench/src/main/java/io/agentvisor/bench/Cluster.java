@@ -2,6 +2,7 @@ package io.agentvisor.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentvisor.testsupport.JarProcess;
 import io.agentvisor.testsupport.KubeApiServer;
 import io.agentvisor.testsupport.TinyGuest;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -29,7 +30,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /** P4 idle writes, P5 operator scale and P6 start latency: the real operator and driver jars on the real apiserver. */
@@ -87,35 +87,16 @@ final class Cluster {
         return null;
     }
 
-    static Process startJava(Path jar, Path log, Map<String, String> env, String... props) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(List.of(props));
-        cmd.addAll(List.of("-jar", jar.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().putAll(env);
-        return pb.start();
-    }
-
-    static void stop(Process p) {
-        if (p == null || !p.isAlive()) {
-            return;
-        }
-        p.destroy();
-        try {
-            if (!p.waitFor(40, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-        }
-    }
-
-    static Process startOperator(KubeApiServer api, Path work, Path jar, Path images, String logName) throws IOException {
-        return startJava(jar, work.resolve(logName), Map.of("KUBECONFIG", api.kubeconfig().toString()),
+    static JarProcess startOperator(KubeApiServer api, Path work, Path jar, Path images, String logName) {
+        return JarProcess.start(jar, work.resolve(logName), Map.of("KUBECONFIG", api.kubeconfig().toString()),
                 "-Dquarkus.http.port=0", "-Dagentvisor.namespace=" + SYSTEM_NS,
                 "-Dagentvisor.images.allowed-dirs=" + images);
+    }
+
+    static void close(JarProcess p) {
+        if (p != null) {
+            p.close();
+        }
     }
 
     /** What the watch saw: arrival time, type, object. */
@@ -297,8 +278,8 @@ final class Cluster {
         namespace(c, SYSTEM_NS);
         namespace(c, "p4");
         Path img = images(work);
-        Process operator = null;
-        Process driver = null;
+        JarProcess operator = null;
+        JarProcess driver = null;
         Watch watch = null;
         Recorder rec = new Recorder();
         List<Double> ours = new ArrayList<>();
@@ -313,7 +294,7 @@ final class Cluster {
             operator = startOperator(api, work, opJar, img, "p4-operator.log");
             Files.createDirectories(work.resolve("state"));
             Files.createDirectories(work.resolve("run"));
-            driver = startJava(drvJar, work.resolve("p4-driver.log"), Map.ofEntries(Map.entry("NODE_NAME", NODE),
+            driver = JarProcess.start(drvJar, work.resolve("p4-driver.log"), Map.ofEntries(Map.entry("NODE_NAME", NODE),
                     Map.entry("KUBECONFIG", api.kubeconfig().toString()),
                     Map.entry("AGENTVISOR_DRIVER_STATE_DIR", work.resolve("state").toString()),
                     Map.entry("AGENTVISOR_DRIVER_RUN_DIR", work.resolve("run").toString()),
@@ -458,8 +439,8 @@ final class Cluster {
             if (watch != null) {
                 watch.close();
             }
-            stop(driver);
-            stop(operator);
+            close(driver);
+            close(operator);
         }
         // floor: the same guest under bare qemu-system until its agent answers guest-sync
         for (int i = 0; i < P6_SAMPLES; i++) {
@@ -611,7 +592,7 @@ final class Cluster {
         Recorder rec = new Recorder();
         Watch watch = vms(c).inNamespace("p5").watch(rec);
         Util.sleep(2000);
-        Process operator = null;
+        JarProcess operator = null;
         long rssMax = 0;
         try {
             long t0 = System.nanoTime();
@@ -689,7 +670,7 @@ final class Cluster {
             rep.row("P5", "operator RSS (max during P5)", rssMax + " MiB", "", "", "", "");
         } finally {
             watch.close();
-            stop(operator);
+            close(operator);
         }
     }
 }
