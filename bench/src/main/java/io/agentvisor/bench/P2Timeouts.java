@@ -28,7 +28,6 @@ final class P2Timeouts {
     static final int[] TIMEOUTS = {1, 3, -1, -2, 7};
     static final String[] VARIANTS = {"guest", "qemu"};
     /** Boot to the first agent answer per side, for P6's table (filled when P2 ran). */
-    static final Map<String, Double> BOOTS = new ConcurrentHashMap<>();
 
     record Call(double s, boolean ok, String msg) {
         String cell(double expected) {
@@ -429,7 +428,8 @@ final class P2Timeouts {
 
     // ---------------------------------------------------------------- run + report
 
-    static void run(Path work, String libvirtStatus, Report rep) throws Exception {
+    /** Runs P2 and returns the boot time (seconds, until the agent answers) of each side that booted. */
+    static Map<String, Double> run(Path work, String libvirtStatus, Report rep) throws Exception {
         boolean lvOk = libvirtStatus.equals("ok");
         Map<String, Map<String, Call>> results = new ConcurrentHashMap<>();
         Map<String, Double> boots = new ConcurrentHashMap<>();
@@ -471,8 +471,8 @@ final class P2Timeouts {
         if (!lvOk) {
             failures.put("libvirt", "libvirt could not start: " + libvirtStatus);
         }
-        BOOTS.putAll(boots);
         report(rep, results, boots, failures);
+        return Map.copyOf(boots);
     }
 
     private static String cell(Map<String, Map<String, Call>> res, Map<String, String> fail, String side, String key,

@@ -23,14 +23,16 @@ public final class SystemBench {
         Report rep = new Report("System benchmarks (P2–P6)", Path.of(a.get("out")));
         List<String> parts = Arrays.asList(a.getOrDefault("parts", "p3,p2,p4,p5").split(","));
         int failed = 0;
+        Map<String, Double> boots = new HashMap<>(); // P2's, for P6's reference
         for (String p : parts) {
             long t0 = System.nanoTime();
             Util.log("=== %s", p);
             try {
                 switch (p.trim()) {
-                    case "p2" -> P2Timeouts.run(work, a.getOrDefault("libvirt", "not checked"), rep);
+                    case "p2" -> boots.putAll(P2Timeouts.run(work, a.getOrDefault("libvirt", "not checked"), rep));
                     case "p3" -> P3Isolation.run(rep);
-                    case "p4" -> Cluster.p4p6(work, Path.of(a.get("operator-jar")), Path.of(a.get("driver-jar")), rep);
+                    case "p4" -> Cluster.p4p6(work, Path.of(a.get("operator-jar")), Path.of(a.get("driver-jar")), rep,
+                            boots.get("libvirt"));
                     case "p5" -> Cluster.p5(work, Path.of(a.get("operator-jar")), rep);
                     default -> throw new IllegalArgumentException("unknown part " + p);
                 }
