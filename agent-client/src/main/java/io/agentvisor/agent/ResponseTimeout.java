@@ -119,14 +119,14 @@ public record ResponseTimeout(int value) {
         return d;
     }
 
-    /** The one spelling for people and for the API's string form: Block, Default, NoWait or the seconds. */
+    /** The one spelling for people: the API's names for -2, -1 and 0 (its string form), else seconds, e.g. 7s. */
     @Override
     public String toString() {
         return switch (value) {
             case -2 -> "Block";
             case -1 -> "Default";
             case 0 -> "NoWait";
-            default -> Integer.toString(value);
+            default -> value + "s";
         };
     }
 }

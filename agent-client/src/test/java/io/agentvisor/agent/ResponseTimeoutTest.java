@@ -45,7 +45,7 @@ class ResponseTimeoutTest {
         assertEquals(ResponseTimeout.BLOCK, ResponseTimeout.parse("-2", "f"));
         assertEquals(ResponseTimeout.ofSeconds(7), ResponseTimeout.parse(" 7 ", "f"));
         assertEquals("Block", ResponseTimeout.BLOCK.toString());
-        assertEquals("7", ResponseTimeout.ofSeconds(7).toString());
+        assertEquals("7s", ResponseTimeout.ofSeconds(7).toString());
     }
 
     @Test
