@@ -105,7 +105,7 @@ class OperatorJarIT {
             assertEquals(200, metrics.status(), metrics.body());
             Http.sample(metrics.body(), "agentvisor_operator_writes_total{kind=\"VirtualMachine\",target=\"status\"}");
             // the chart's QUARKUS_MICROMETER_EXPORT_PROMETHEUS_PATH matches the path fixed at build time
-            assertFalse(p.log().contains("Build time property cannot be changed"), p.log());
+            assertFalse(p.output().contains("Build time property cannot be changed"), p.output());
         }
     }
 
@@ -120,7 +120,7 @@ class OperatorJarIT {
             throws IOException, InterruptedException {
         try (JarProcess p = start(kubeconfig, dir.resolve("out.log"), env)) {
             int exit = p.awaitExit(timeout);
-            return new Run(exit, p.log());
+            return new Run(exit, p.output());
         }
     }
 

@@ -18,16 +18,9 @@ import java.util.regex.Pattern;
  * process, configured through its environment as the Helm chart does, its output appended to a log file.
  * Closing it stops it: SIGTERM, then SIGKILL after the grace.
  */
-public final class JarProcess implements AutoCloseable {
+public record JarProcess(Process process, Path log) implements AutoCloseable {
     private static final Pattern QUARKUS_PORT = Pattern.compile("Listening on: http://[^:]+:(\\d+)");
     private static final Duration GRACE = Duration.ofSeconds(40);
-    private final Process process;
-    private final Path log;
-
-    private JarProcess(Process process, Path log) {
-        this.process = process;
-        this.log = log;
-    }
 
     /**
      * Starts {@code java [jvmArgs] -jar jar} with {@code env} added to this JVM's environment.
@@ -60,7 +53,7 @@ public final class JarProcess implements AutoCloseable {
     }
 
     /** Everything it printed so far. */
-    public String log() {
+    public String output() {
         try {
             return Files.readString(log);
         } catch (IOException e) {
@@ -75,11 +68,11 @@ public final class JarProcess implements AutoCloseable {
      */
     public String awaitLog(String what, Duration max, Predicate<String> ok) {
         try {
-            Await.until(what, max, () -> !isAlive() || ok.test(log()));
+            Await.until(what, max, () -> !isAlive() || ok.test(output()));
         } catch (RuntimeException e) {
-            throw new AssertionError(what + " not seen within " + max + ":\n" + log(), e);
+            throw new AssertionError(what + " not seen within " + max + ":\n" + output(), e);
         }
-        String out = log();
+        String out = output();
         if (!ok.test(out)) {
             throw new AssertionError(what + " not seen: the process exited (" + process.exitValue() + "):\n" + out);
         }
@@ -105,7 +98,7 @@ public final class JarProcess implements AutoCloseable {
     public int awaitExit(Duration max) throws InterruptedException {
         if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("did not exit within " + max + ":\n" + log());
+            throw new AssertionError("did not exit within " + max + ":\n" + output());
         }
         return process.exitValue();
     }
