@@ -404,7 +404,7 @@ public final class GuestAgent implements AutoCloseable {
 
         /**
          * Reads what arrived on an idle connection: true if nothing did. Stray bytes mean the agent is out of
-         * step (resynchronise), EOF that it went away (reconnect); either way the loop's path handles the call.
+         * step (resynchronise), EOF that it went away (reconnect).
          */
         private boolean nothingArrived(ByteBuffer buf) {
             buf.clear();
@@ -456,6 +456,11 @@ public final class GuestAgent implements AutoCloseable {
                 }
                 long queued = call.waited ? System.nanoTime() - call.submitted : 0;
                 call.commandLeft = call.commandWait < 0 ? -1 : Math.max(0, call.commandWait - queued);
+                if (channel != null && channel.isConnected()) {
+                    // the agent may have gone away or sent stray bytes since the last call, and this loop may not
+                    // have seen it yet: reconnect or resynchronise now rather than write into a closed connection
+                    nothingArrived(loop.readBuffer);
+                }
                 Refused refused = connect();
                 if (refused != null && !refused.backlogFull()) {
                     fail(call, new NotConnected<>(call.name(), refused.reason()));

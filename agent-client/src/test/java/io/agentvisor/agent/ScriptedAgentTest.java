@@ -374,7 +374,8 @@ class ScriptedAgentTest {
             assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess());
             assertEquals(new Success<>("scripted"), agent.callAndWait(GuestCommands.hostName()));
             assertTrue(gone.await(10, TimeUnit.SECONDS)); // the agent's EOF is in the client's socket
-            assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess(), "a new connection, not an EOF error");
+            AgentOutcome<Void> o = agent.callAndWait(GuestCommands.ping());
+            assertTrue(o.isSuccess(), "a new connection, not an EOF error: " + o.message());
             assertEquals(2, sa.connections());
         }
     }
