@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# System part of `make bench` (issue 7, P2–P6): libvirt 9.0 beside Agentvisor on the same tiny guest (timeout
+# System part of `make bench` (P2–P6): libvirt 9.0 beside Agentvisor on the same tiny guest (timeout
 # precision with a frozen agent, a second concurrent caller), 200 polled host agents with 40 frozen, idle status
 # writes and per-change writes of the real operator + driver jars, operator scale with 1,000 VMs, start latency
-# against bare QEMU. Writes bench/results/<date>-system.md (machine table + summary + details).
+# against bare QEMU. Writes bench/results/<date>-system.md (machine table + summary + details) and
+# <date>-system.json (the summary's rows).
 #
-# The Java harness lives in bench/java (io.agentvisor.bench) and is compiled here with javac against the
-# reactor's artifacts (test-support, agent-client, agent-driver, crds), copied first so a concurrent build cannot
-# change them under a running benchmark. Libvirt: installed with apt-get only when missing; virtlogd/libvirtd are
-# started only when not running, and what this script started is stopped at the end.
+# The Java harness is the bench module (io.agentvisor.bench), built by bench/build.sh. Libvirt: installed with
+# apt-get only when missing; virtlogd/libvirtd are started only when not running, and what this script started
+# is stopped at the end.
 #
 # Env: BENCH_PARTS=p3,p2,p4,p5 (default: all), BENCH_KEEP_WORK=1 keeps the work directory (logs).
 set -euo pipefail
@@ -63,26 +63,20 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- build + classpath (snapshot of the artifacts)
-need=(test-support/target/classes agent-client/target/classes agent-driver/target/classes crds/target/classes
-      operator/target/quarkus-app/quarkus-run.jar agent-driver/target/quarkus-app/quarkus-run.jar)
-missing=0
-for f in "${need[@]}"; do [ -e "$f" ] || missing=1; done
-if [ "$missing" = 1 ] || [ ! -d "$HOME/.m2/repository/io/agentvisor/agentvisor-agent-driver" ]; then
-  log "building test-support, crds, agent-client, agent-driver, operator (-DskipTests)"
-  ./mvnw -B -q -pl test-support,crds,agent-client,agent-driver,operator -am install -DskipTests
-fi
-log "resolving the classpath"
-./mvnw -B -q -pl agent-driver dependency:build-classpath -Dmdep.outputFile="$WORK/deps.cp" >&2
-mkdir -p "$WORK/lib" "$WORK/classes"
-for d in test-support agent-client agent-driver crds; do cp -r "$d/target/classes" "$WORK/lib/$d"; done
+. "$ROOT/bench/build.sh"
+# the reactor's own classes and jars are copied first, so that a concurrent build cannot change them under a
+# running benchmark; everything else comes from the local repository
+mkdir -p "$WORK/lib"
+CP=""
+n=0
+for e in $(tr ':' '\n' <<< "$BENCH_CP"); do
+  case "$e" in
+    "$ROOT"/*) n=$((n + 1)); cp -r "$e" "$WORK/lib/$n-$(basename "$e")"; e="$WORK/lib/$n-$(basename "$e")" ;;
+  esac
+  CP="${CP:+$CP:}$e"
+done
 cp -r operator/target/quarkus-app "$WORK/operator-app"
 cp -r agent-driver/target/quarkus-app "$WORK/driver-app"
-CP="$WORK/lib/test-support:$WORK/lib/agent-client:$WORK/lib/agent-driver:$WORK/lib/crds"
-# the reactor's own jars come from the copies above, everything else from the local repository
-CP="$CP:$(tr ':' '\n' < "$WORK/deps.cp" | grep -v '/io/agentvisor/' | paste -sd: -)"
-log "compiling bench/java"
-javac -nowarn -d "$WORK/classes" -cp "$CP" $(find "$ROOT/bench/java" -name '*.java') 2>&1 | grep -v '^Note:' >&2 || true
-[ -f "$WORK/classes/io/agentvisor/bench/SystemBench.class" ] || { log "compilation failed"; exit 1; }
 
 # ---------------------------------------------------------------- libvirt (only what is missing; stop what we start)
 LIBVIRT_STATUS=ok
@@ -126,8 +120,8 @@ T0=$(date +%s)
 
 log "running $PARTS (log lines below; work directory $WORK)"
 set +e
-java -Xms512m -Xmx2g -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Dagentvisor.root="$ROOT" -cp "$WORK/classes:$CP" io.agentvisor.bench.SystemBench \
-  --out "$WORK/fragment.md" --work "$WORK" --libvirt "$LIBVIRT_STATUS" \
+java -Xms512m -Xmx2g -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Dagentvisor.root="$ROOT" -cp "$CP" io.agentvisor.bench.SystemBench \
+  --out "$WORK/system" --work "$WORK" --libvirt "$LIBVIRT_STATUS" \
   --operator-jar "$WORK/operator-app/quarkus-run.jar" --driver-jar "$WORK/driver-app/quarkus-run.jar" \
   --parts "$PARTS" &
 JAVA_PID=$!
@@ -138,7 +132,7 @@ took=$(( $(date +%s) - T0 ))
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
-  echo "# System benchmarks (issue 7: P2–P6), $DATE"
+  echo "# System benchmarks (P2–P6), $DATE"
   echo
   echo "Run by \`bench/run-system-bench.sh\` (part of \`make bench\`), started $started, took ${took} s, parts: $PARTS."
   echo
@@ -156,8 +150,9 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "Numbers are from one run on a shared 2-core machine where other builds and tests run at the same time: they"
   echo "are noisy (see the load average) and meant for ratios and orders of magnitude, not for decimals."
   echo
-  if [ -f "$WORK/fragment.md" ]; then cat "$WORK/fragment.md"; else echo "The harness wrote nothing (exit status $rc)."; fi
+  if [ -f "$WORK/system.md" ]; then cat "$WORK/system.md"; else echo "The harness wrote nothing (exit status $rc)."; fi
 } > "$OUT"
+if [ -f "$WORK/system.json" ]; then cp "$WORK/system.json" "${OUT%.md}.json"; else rm -f "${OUT%.md}.json"; fi
 cat "$OUT"
 log "wrote $OUT (harness exit status $rc)"
 exit "$rc"

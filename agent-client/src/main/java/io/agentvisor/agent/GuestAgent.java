@@ -14,7 +14,6 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +33,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * One guest agent (one AF_UNIX socket, one connection at a time), with libvirt's response-timeout semantics.
@@ -49,18 +49,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * Thread-safe. Calls never block a thread while waiting for the agent; {@link #call} futures always complete
  * normally, on the runtime's completion executor, and (unless the timeout is Block) by their deadline.
  * <p>
- * The connection's state lives in one {@link Session} guarded by a lock that is only ever held for non-blocking
- * work. The event loop runs every call of {@link #call}. A {@link #callAndWait} caller whose agent is idle and
- * synchronised runs its own call instead (writes, then waits in a selector of its own thread), like a plain
- * blocking client: it is blocked anyway, and the two hand-offs to and from the loop would double a round trip.
+ * The connection's state lives in one {@link Session}, driven by the event loop under a lock that is only ever
+ * held for non-blocking work. The one exception is {@link #callAndWait}'s fast path: a caller whose agent is idle
+ * and synchronised borrows the connection for its own call ({@link CallerRuns}).
  */
 public final class GuestAgent implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(GuestAgent.class.getName());
     private static final int MAX_READS_PER_WAKEUP = 16; // 1 MiB, then let the other agents on the loop run
     private static final String SYNC_DELIMITED = "guest-sync-delimited";
     private static final long CONNECT_RETRY_NANOS = 20_000_000;
-    /** connect()'s answer when the agent's listen backlog is full (compared by identity) */
-    private static final String BACKLOG_FULL = new String("backlog full");
 
     private final Path socket;
     private final EventLoop loop;
@@ -123,9 +120,8 @@ public final class GuestAgent implements AutoCloseable {
     }
 
     /**
-     * True while a connection to the socket is open (the channel), whether or not the agent answers. Between
-     * calls the event loop notices an agent going away by itself; after a call that ran on its caller's thread
-     * ({@link #callAndWait}) it may only notice at the next call.
+     * True while a connection to the socket is open (the channel), whether or not the agent answers. The event
+     * loop notices an agent going away between calls by itself.
      */
     public boolean isConnected() {
         return connected;
@@ -143,8 +139,8 @@ public final class GuestAgent implements AutoCloseable {
 
     /**
      * Sends a command and waits for its outcome: for CLIs and simple callers. When the agent is idle and
-     * synchronised, the call runs on the calling thread (which keeps a small selector of its own for that);
-     * otherwise it queues like {@link #call} and is completed straight from the loop.
+     * synchronised, the call runs on the calling thread ({@link CallerRuns}); otherwise it queues like
+     * {@link #call} and is completed straight from the loop.
      *
      * @throws IllegalStateException on the event loop's own thread (e.g. in a callback run inline), which
      *                               would wait for itself
@@ -155,7 +151,8 @@ public final class GuestAgent implements AutoCloseable {
         }
         CompletableFuture<AgentOutcome<T>> future = new CompletableFuture<>();
         Call<T> call = prepare(command, future, true);
-        if (call != null && !session.runOnCaller(call)) {
+        if (call != null && !CallerRuns.run(session.lender(call), call.submitted + call.commandWait,
+                call.commandWait < 0)) {
             enqueue(call);
         }
         return AgentOutcome.await(future);
@@ -313,13 +310,13 @@ public final class GuestAgent implements AutoCloseable {
 
     /**
      * The connection's state machine. Every method runs with {@link #lock} held, which is never held across a
-     * wait: on the event loop thread, or on a {@link #runOnCaller} caller's thread for the call it runs itself.
+     * wait: on the event loop thread, or on the thread of a caller the connection is lent to ({@link #lender}).
      * Timers and pump() are the loop's alone (its timer queue is not thread-safe).
      */
     private final class Session implements EventLoop.Handler {
         private final ReentrantLock lock = new ReentrantLock();
-        /** The selector of the caller thread running {@link #current} itself; null when the loop runs it. */
-        private Selector borrower;
+        /** Wakes the caller the connection is lent to for {@link #current}; null while the loop drives it. */
+        private Runnable lentTo;
         private final ArrayDeque<Call<?>> queue = new ArrayDeque<>();
         private final ReplyFramer framer = new ReplyFramer(maxReplyBytes);
         private Call<?> current;
@@ -340,78 +337,76 @@ public final class GuestAgent implements AutoCloseable {
             }
         }
 
-        /**
-         * Runs call on the calling thread if the agent is idle and synchronised, and returns true once it has
-         * completed; false (nothing done) when the loop must run it. The loop's key stops reading meanwhile so
-         * the reply wakes only this thread; a close wakes it too.
-         */
-        boolean runOnCaller(Call<?> call) {
-            CallerThread me = CallerThread.current();
-            if (me == null || !lock.tryLock()) {
-                return false;
-            }
-            SelectionKey mine;
-            try {
-                if (closed || current != null || !queue.isEmpty() || !synced || out != null || channel == null
-                        || !channel.isConnected() || !drain(me.buffer) || (mine = me.watch(channel)) == null) {
-                    return false;
-                }
-                borrower = me.selector;
-                current = call;
-                call.commandLeft = call.commandWait;
-                startCommand(); // writes; arm() leaves deadlines to this thread while borrowed
-            } finally {
-                lock.unlock();
-            }
-            try {
-                long deadline = call.submitted + call.commandWait;
-                while (true) {
-                    long left = call.commandWait < 0 ? 0 : deadline - System.nanoTime();
-                    if (!call.future.isDone() && (call.commandWait < 0 || left > 0)) {
-                        me.await(call.commandWait < 0 ? 0 : Math.max(1, (left + 999_999) / 1_000_000));
+        /** The connection as {@link CallerRuns} borrows it to run call on its caller's thread. */
+        CallerRuns.Lender lender(Call<?> call) {
+            return new CallerRuns.Lender() {
+                @Override
+                public boolean lend(Predicate<SocketChannel> watch, ByteBuffer scratch, Runnable wakeup) {
+                    if (!lock.tryLock()) {
+                        return false;
                     }
+                    try {
+                        if (closed || current != null || !queue.isEmpty() || !synced || out != null || channel == null
+                                || !channel.isConnected() || !nothingArrived(scratch) || !watch.test(channel)) {
+                            return false;
+                        }
+                        lentTo = wakeup;
+                        current = call;
+                        call.commandLeft = call.commandWait;
+                        startCommand(); // writes; arm() leaves the deadline to the caller while lent
+                        return true;
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+
+                @Override
+                public boolean done() {
+                    return call.future.isDone();
+                }
+
+                @Override
+                public int step(ByteBuffer buf, boolean expired) {
                     lock.lock();
                     try {
                         if (current == call && out != null) {
                             flush();
                         }
                         if (current == call && channel != null) {
-                            read(me.buffer);
+                            read(buf);
                         }
-                        if (current != call) {
-                            return true; // answered, failed, or closed (shutdown completed it)
+                        if (current == call && expired) {
+                            expire(call, Phase.COMMAND, buf);
                         }
-                        if (call.commandWait >= 0 && deadline - System.nanoTime() <= 0) {
-                            expire(call, Phase.COMMAND, me.buffer);
-                            return true;
-                        }
-                        mine.interestOps(SelectionKey.OP_READ | (out != null ? SelectionKey.OP_WRITE : 0));
+                        return current != call ? 0 : SelectionKey.OP_READ | (out != null ? SelectionKey.OP_WRITE : 0);
                     } finally {
                         lock.unlock();
                     }
                 }
-            } finally {
-                me.unwatch(mine);
-                lock.lock();
-                try {
-                    borrower = null;
-                    updateInterest();
-                    if (!queue.isEmpty()) {
-                        loop.execute(() -> locked(this::pump)); // calls queued meanwhile: the loop's again
+
+                @Override
+                public void giveBack() {
+                    lock.lock();
+                    try {
+                        lentTo = null;
+                        updateInterest();
+                        if (!queue.isEmpty()) {
+                            loop.execute(() -> locked(Session.this::pump)); // calls queued meanwhile
+                        }
+                    } catch (RejectedExecutionException e) {
+                        shutdown();
+                    } finally {
+                        lock.unlock();
                     }
-                } catch (RejectedExecutionException e) {
-                    shutdown();
-                } finally {
-                    lock.unlock();
                 }
-            }
+            };
         }
 
         /**
          * Reads what arrived on an idle connection: true if nothing did. Stray bytes mean the agent is out of
-         * step (resynchronise), EOF that it went away (reconnect); either way the loop's path handles the call.
+         * step (resynchronise), EOF that it went away (reconnect).
          */
-        private boolean drain(ByteBuffer buf) {
+        private boolean nothingArrived(ByteBuffer buf) {
             buf.clear();
             int n;
             try {
@@ -461,13 +456,18 @@ public final class GuestAgent implements AutoCloseable {
                 }
                 long queued = call.waited ? System.nanoTime() - call.submitted : 0;
                 call.commandLeft = call.commandWait < 0 ? -1 : Math.max(0, call.commandWait - queued);
-                String refused = connect();
-                if (refused != null && refused != BACKLOG_FULL) {
-                    fail(call, new NotConnected<>(call.name(), refused));
+                if (channel != null && channel.isConnected()) {
+                    // the agent may have gone away or sent stray bytes since the last call, and this loop may not
+                    // have seen it yet: reconnect or resynchronise now rather than write into a closed connection
+                    nothingArrived(loop.readBuffer);
+                }
+                Refused refused = connect();
+                if (refused != null && !refused.backlogFull()) {
+                    fail(call, new NotConnected<>(call.name(), refused.reason()));
                     continue;
                 }
                 current = call;
-                if (refused == BACKLOG_FULL) {
+                if (refused != null) {
                     // a frozen agent accepts nothing and its listen backlog fills up: that is not responding,
                     // so keep knocking within the sync budget instead of failing as not connected
                     phase = Phase.SYNC;
@@ -481,12 +481,13 @@ public final class GuestAgent implements AutoCloseable {
             }
         }
 
-        private String connect() {
+        /** Opens the connection unless it is open: null when connected or connecting, else why not. */
+        private Refused connect() {
             if (channel != null) {
                 return null;
             }
             if (!Files.exists(socket)) {
-                return "no guest agent socket at " + socket;
+                return new Refused("no guest agent socket at " + socket, false);
             }
             SocketChannel ch = null;
             try {
@@ -501,11 +502,7 @@ public final class GuestAgent implements AutoCloseable {
                 return null;
             } catch (IOException | RuntimeException e) {
                 closeQuietly(ch);
-                // EAGAIN from a non-blocking AF_UNIX connect means the backlog is full (the JDK gives no errno)
-                if (e instanceof IOException && String.valueOf(e.getMessage()).contains("temporarily unavailable")) {
-                    return BACKLOG_FULL;
-                }
-                return "cannot connect to " + socket + ": " + describe(e);
+                return new Refused("cannot connect to " + socket + ": " + describe(e), isEagain(e));
             }
         }
 
@@ -515,14 +512,14 @@ public final class GuestAgent implements AutoCloseable {
                 if (current != call || phase != Phase.SYNC || channel != null) {
                     return; // timed out or closed meanwhile
                 }
-                String refused = connect();
+                Refused refused = connect();
                 if (refused == null) {
                     sendSync(); // the sync deadline armed at the first attempt still holds
-                } else if (refused == BACKLOG_FULL) {
+                } else if (refused.backlogFull()) {
                     retryConnectLater();
                 } else {
                     dropCurrent();
-                    fail(call, new NotConnected<>(call.name(), refused));
+                    fail(call, new NotConnected<>(call.name(), refused.reason()));
                     pump();
                 }
             }));
@@ -554,7 +551,7 @@ public final class GuestAgent implements AutoCloseable {
 
         private void arm(long budgetNanos) {
             cancelDeadline();
-            if (budgetNanos >= 0 && borrower == null) {
+            if (budgetNanos >= 0 && lentTo == null) {
                 Call<?> call = current;
                 Phase p = phase;
                 deadline = loop.schedule(System.nanoTime() + budgetNanos, () -> locked(() -> {
@@ -596,7 +593,7 @@ public final class GuestAgent implements AutoCloseable {
         public void ready(SelectionKey k) {
             lock.lock();
             try {
-                if (borrower == null) {
+                if (lentTo == null) {
                     onReady(k);
                 }
             } finally {
@@ -637,7 +634,7 @@ public final class GuestAgent implements AutoCloseable {
         public void failed(Throwable t) {
             LOG.log(Level.ERROR, "guest agent " + socket + ": internal error", t);
             locked(() -> {
-                if (borrower == null) {
+                if (lentTo == null) {
                     agentError("internal error: " + t);
                     pump();
                 }
@@ -662,7 +659,7 @@ public final class GuestAgent implements AutoCloseable {
 
         private void updateInterest() {
             if (key != null && key.isValid() && channel.isConnected()) {
-                key.interestOps(borrower != null ? 0 : SelectionKey.OP_READ | (out != null ? SelectionKey.OP_WRITE : 0));
+                key.interestOps(lentTo != null ? 0 : SelectionKey.OP_READ | (out != null ? SelectionKey.OP_WRITE : 0));
             }
         }
 
@@ -816,8 +813,8 @@ public final class GuestAgent implements AutoCloseable {
         }
 
         void shutdown() {
-            if (borrower != null) {
-                borrower.wakeup(); // the caller running current finds it completed below
+            if (lentTo != null) {
+                lentTo.run(); // the caller running current finds it completed below
             }
             Call<?> call = current;
             dropCurrent();
@@ -835,78 +832,28 @@ public final class GuestAgent implements AutoCloseable {
         }
     }
 
-    /** A caller thread's own selector and read buffer, for the calls it runs itself; kept for the thread's life. */
-    private static final class CallerThread {
-        private static final ThreadLocal<CallerThread> CURRENT = ThreadLocal.withInitial(CallerThread::open);
-        final Selector selector;
-        final ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
+    /**
+     * A connection attempt that did not connect. {@code backlogFull}: the agent's listen backlog is full, as when
+     * it is frozen and accepts nothing; that is not responding, so the call keeps knocking within its sync wait.
+     */
+    private record Refused(String reason, boolean backlogFull) {
+    }
 
-        private CallerThread(Selector selector) {
-            this.selector = selector;
-        }
-
-        private static CallerThread open() {
-            try {
-                return new CallerThread(Selector.open());
-            } catch (IOException e) {
-                return null; // no fast path on this thread; the loop runs its calls
-            }
-        }
-
-        /** This thread's, or null when it has none. */
-        static CallerThread current() {
-            return CURRENT.get();
-        }
-
-        /**
-         * Watches ch for reading, or returns null if it cannot (the loop's path then handles the call). The key
-         * stays registered between calls (interest 0), so back-to-back calls cost no epoll_ctl.
-         */
-        SelectionKey watch(SocketChannel ch) {
-            try {
-                SelectionKey k = ch.keyFor(selector);
-                if (k != null && k.isValid()) {
-                    k.interestOps(SelectionKey.OP_READ);
-                    return k;
-                }
-                if (k != null) {
-                    selector.selectNow(); // deregisters the cancelled key so ch can register anew
-                    selector.selectedKeys().clear();
-                }
-                return ch.register(selector, SelectionKey.OP_READ);
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        void await(long millis) {
-            try {
-                selector.select(millis);
-            } catch (IOException e) {
-                // treated like a wakeup: the caller re-checks the connection and its deadline
-            }
-            selector.selectedKeys().clear();
-        }
-
-        /**
-         * Stops watching until the next call. A key of a channel closed meanwhile is deregistered by this
-         * thread's next select; the peer has seen the shutdown already (see closeQuietly).
-         */
-        void unwatch(SelectionKey k) {
-            try {
-                k.interestOps(0);
-            } catch (RuntimeException e) {
-                // cancelled: the channel was closed
-            }
-        }
+    /**
+     * Whether a failed non-blocking AF_UNIX connect said EAGAIN, Linux's answer when the listen backlog is full.
+     * The JDK reports errno only as strerror's text in the exception's message, so that is all there is to go by;
+     * this is the one place that reads it.
+     */
+    private static boolean isEagain(Exception e) {
+        return e instanceof IOException && String.valueOf(e.getMessage()).contains("temporarily unavailable");
     }
 
     private static void closeQuietly(SocketChannel ch) {
         if (ch != null) {
             try {
                 if (ch.isConnected()) {
-                    // a caller thread's selector may hold the channel (and so the socket) open until its next
-                    // select; shutting down first makes the agent see EOF now and accept the next connection
+                    // a CallerRuns selector may hold the channel (and so the socket) open until its next select;
+                    // shutting down first makes the agent see EOF now and accept the next connection
                     ch.shutdownOutput();
                     ch.shutdownInput();
                 }

@@ -5,7 +5,9 @@ import java.util.Optional;
 
 /**
  * A guest agent response timeout with libvirt's meaning: {@code Block} (-2), {@code Default} (-1, 5 s),
- * {@code NoWait} (0) or N seconds. This type owns every "how long do we wait" rule of the agent protocol.
+ * {@code NoWait} (0) or N seconds. The one vocabulary of the timeout: the API, the operator's configuration, the
+ * driver and the CLI parse it with {@link #parse}, print it with {@link #toString} and keep libvirt's integer
+ * ({@link #value}); every "how long do we wait" rule of the agent protocol is here too.
  */
 public record ResponseTimeout(int value) {
 
@@ -18,10 +20,12 @@ public record ResponseTimeout(int value) {
     /** guest-shutdown waits this long whatever the setting (libvirt's VIR_DOMAIN_QEMU_AGENT_COMMAND_SHUTDOWN). */
     public static final ResponseTimeout SHUTDOWN = new ResponseTimeout(60);
 
+    private static final String FORMS = "use an integer >= -2 (seconds) or Block, Default, NoWait";
+
+    /** @throws IllegalArgumentException when value is below -2, the only bound of a timeout */
     public ResponseTimeout {
         if (value < -2) {
-            throw new IllegalArgumentException("response timeout must be -2 (Block), -1 (Default), 0 (NoWait) "
-                    + "or a number of seconds, not " + value);
+            throw new IllegalArgumentException(value + " is below -2 (Block)");
         }
     }
 
@@ -30,33 +34,57 @@ public record ResponseTimeout(int value) {
     }
 
     /**
-     * Parses "Block", "Default", "NoWait" (case-insensitive) or an integer ≥ -2.
+     * libvirt's integer as a timeout.
      *
-     * @throws IllegalArgumentException with a message fit for a user
+     * @throws IllegalArgumentException {@code <field>: <reason>} when it is below -2
      */
-    public static ResponseTimeout parse(String text) {
-        if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("empty response timeout: use Block, Default, NoWait or seconds (-2..)");
+    public static ResponseTimeout of(int value, String field) {
+        try {
+            return new ResponseTimeout(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage());
         }
-        String t = text.strip();
-        switch (t.toLowerCase(java.util.Locale.ROOT)) {
-            case "block": return BLOCK;
-            case "default": return DEFAULT;
-            case "nowait": return NO_WAIT;
+    }
+
+    /**
+     * Parses the forms the API accepts: {@code Block}, {@code Default}, {@code NoWait} or an integer ≥ -2
+     * (surrounding blanks are ignored).
+     *
+     * @param field names the value in the error, e.g. {@code spec.responseTimeout} or {@code --timeout}
+     * @throws IllegalArgumentException {@code <field>: <reason>}, fit for a user
+     */
+    public static ResponseTimeout parse(String text, String field) {
+        String t = text == null ? "" : text.strip();
+        if (t.isEmpty()) {
+            throw new IllegalArgumentException(field + ": empty: " + FORMS);
+        }
+        switch (t) {
+            case "Block": return BLOCK;
+            case "Default": return DEFAULT;
+            case "NoWait": return NO_WAIT;
             default: break;
         }
-        int n;
+        if (!t.matches("-?[0-9]+")) {
+            throw new IllegalArgumentException(field + ": \"" + t + "\" is not a timeout: " + FORMS);
+        }
         try {
-            n = Integer.parseInt(t);
+            return of(Integer.parseInt(t), field);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid response timeout '" + text
-                    + "': use Block, Default, NoWait or an integer number of seconds >= -2");
+            throw new IllegalArgumentException(field + ": " + t + " is too large");
         }
-        if (n < -2) {
-            throw new IllegalArgumentException("invalid response timeout " + n
-                    + ": the smallest value is -2 (Block)");
+    }
+
+    /**
+     * A name only ({@code Block}, {@code Default}, {@code NoWait}): the string form of the API's int-or-string.
+     *
+     * @throws IllegalArgumentException {@code <field>: <reason>}
+     */
+    public static ResponseTimeout parseName(String text, String field) {
+        if (text != null && text.strip().matches("-?[0-9]+")) {
+            throw new IllegalArgumentException(field + ": \"" + text + "\" is not a timeout: " + FORMS
+                    + " (a number without quotes)");
         }
-        return new ResponseTimeout(n);
+        return parse(text, field);
     }
 
     public boolean isBlock() {
@@ -72,9 +100,9 @@ public record ResponseTimeout(int value) {
         };
     }
 
-    /** How long the guest-sync before a command waits: min(N, 5 s) for 0 ≤ N < 5, else 5 s. Never forever. */
+    /** How long the guest-sync before a command waits when nothing lowers it: min(N, 5 s) for 0 ≤ N < 5, else 5 s. */
     public Duration syncWait() {
-        return value >= 0 && value < DEFAULT_WAIT.toSeconds() ? Duration.ofSeconds(value) : DEFAULT_WAIT;
+        return syncWait(this, this);
     }
 
     /**
@@ -91,14 +119,14 @@ public record ResponseTimeout(int value) {
         return d;
     }
 
-    /** The user-facing spelling: Block, Default, NoWait or the number of seconds. */
+    /** The one spelling for people: the API's names for -2, -1 and 0 (its string form), else seconds, e.g. 7s. */
     @Override
     public String toString() {
         return switch (value) {
             case -2 -> "Block";
             case -1 -> "Default";
             case 0 -> "NoWait";
-            default -> Integer.toString(value);
+            default -> value + "s";
         };
     }
 }

@@ -39,22 +39,31 @@ class ResponseTimeoutTest {
 
     @Test
     void parsesNamesAndIntegers() {
-        assertEquals(ResponseTimeout.BLOCK, ResponseTimeout.parse("Block"));
-        assertEquals(ResponseTimeout.DEFAULT, ResponseTimeout.parse("default"));
-        assertEquals(ResponseTimeout.NO_WAIT, ResponseTimeout.parse("NOWAIT"));
-        assertEquals(ResponseTimeout.BLOCK, ResponseTimeout.parse("-2"));
-        assertEquals(ResponseTimeout.ofSeconds(7), ResponseTimeout.parse(" 7 "));
+        assertEquals(ResponseTimeout.BLOCK, ResponseTimeout.parse("Block", "f"));
+        assertEquals(ResponseTimeout.DEFAULT, ResponseTimeout.parse("Default", "f"));
+        assertEquals(ResponseTimeout.NO_WAIT, ResponseTimeout.parse(" NoWait ", "f"));
+        assertEquals(ResponseTimeout.BLOCK, ResponseTimeout.parse("-2", "f"));
+        assertEquals(ResponseTimeout.ofSeconds(7), ResponseTimeout.parse(" 7 ", "f"));
         assertEquals("Block", ResponseTimeout.BLOCK.toString());
-        assertEquals("7", ResponseTimeout.ofSeconds(7).toString());
+        assertEquals("7s", ResponseTimeout.ofSeconds(7).toString());
     }
 
     @Test
     void rejectsEverythingElseWithAClearMessage() {
-        for (String bad : new String[] {"-3", "forever", "1.5", "", "99999999999"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ResponseTimeout.parse(bad));
-            assertTrue(e.getMessage().contains("-2") || e.getMessage().contains("Block"), e.getMessage());
+        String[][] cases = {
+            {"-3", "--timeout: -3 is below -2 (Block)"},
+            {"block", "--timeout: \"block\" is not a timeout: use an integer >= -2 (seconds) or Block, Default, NoWait"},
+            {"1.5", "--timeout: \"1.5\" is not a timeout: use an integer >= -2 (seconds) or Block, Default, NoWait"},
+            {" ", "--timeout: empty: use an integer >= -2 (seconds) or Block, Default, NoWait"},
+            {"99999999999", "--timeout: 99999999999 is too large"},
+        };
+        for (String[] c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ResponseTimeout.parse(c[0], "--timeout"));
+            assertEquals(c[1], e.getMessage());
         }
-        assertThrows(IllegalArgumentException.class, () -> ResponseTimeout.ofSeconds(-3));
+        assertEquals("-3 is below -2 (Block)",
+                assertThrows(IllegalArgumentException.class, () -> ResponseTimeout.ofSeconds(-3)).getMessage());
     }
 
     @Test

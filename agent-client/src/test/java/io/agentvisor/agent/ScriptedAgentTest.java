@@ -11,7 +11,9 @@ import io.agentvisor.agent.AgentOutcome.NotConnected;
 import io.agentvisor.agent.AgentOutcome.NotResponding;
 import io.agentvisor.agent.AgentOutcome.Phase;
 import io.agentvisor.agent.AgentOutcome.Success;
+import io.agentvisor.testsupport.Await;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -290,11 +292,8 @@ class ScriptedAgentTest {
         })) {
             GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(5));
             assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess());
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (agent.isConnected() && System.nanoTime() < until) {
-                Thread.sleep(10); // the idle connection notices the agent's EOF by itself
-            }
-            assertFalse(agent.isConnected());
+            // the idle connection notices the agent's EOF by itself
+            Await.until("the connection closed by the agent", Duration.ofSeconds(10), () -> !agent.isConnected());
             assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess());
             assertEquals(2, sa.connections());
         }
@@ -344,15 +343,17 @@ class ScriptedAgentTest {
 
     @Test
     void strayBytesBetweenCallsMakeTheNextCallResynchronise() throws Exception {
+        CountDownLatch strayed = new CountDownLatch(1);
         try (ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> {
             c.standard(cmd, req);
             if (cmd.equals("guest-ping")) {
                 c.send("{\"return\": {\"host-name\": \"STRAY\"}}\n"); // unsolicited: no call is waiting for it
+                strayed.countDown();
             }
         })) {
             GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(5));
             assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess());
-            Thread.sleep(300); // the stray line has arrived before the next call starts
+            assertTrue(strayed.await(10, TimeUnit.SECONDS)); // in the client's socket before the next call starts
             assertEquals(new Success<>("scripted"), agent.callAndWait(GuestCommands.hostName()));
             assertEquals(List.of("guest-sync-delimited", "guest-ping", "guest-sync-delimited", "guest-get-host-name"),
                     sa.received());
@@ -361,17 +362,20 @@ class ScriptedAgentTest {
 
     @Test
     void anAgentGoingAwayRightAfterACallersOwnCallIsReconnected() throws Exception {
+        CountDownLatch gone = new CountDownLatch(1);
         try (ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> {
             c.standard(cmd, req);
             if (cmd.equals("guest-get-host-name")) {
                 c.close();
+                gone.countDown();
             }
         })) {
             GuestAgent agent = open(sa, ResponseTimeout.ofSeconds(5));
             assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess());
             assertEquals(new Success<>("scripted"), agent.callAndWait(GuestCommands.hostName()));
-            Thread.sleep(300); // the agent's EOF has arrived
-            assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess(), "a new connection, not an EOF error");
+            assertTrue(gone.await(10, TimeUnit.SECONDS)); // the agent's EOF is in the client's socket
+            AgentOutcome<Void> o = agent.callAndWait(GuestCommands.ping());
+            assertTrue(o.isSuccess(), "a new connection, not an EOF error: " + o.message());
             assertEquals(2, sa.connections());
         }
     }
@@ -410,12 +414,8 @@ class ScriptedAgentTest {
         };
     }
 
-    private static void awaitReceived(ScriptedAgent sa, String command) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!sa.received().contains(command)) {
-            assertTrue(System.nanoTime() < until, command + " never reached the agent");
-            Thread.sleep(5);
-        }
+    private static void awaitReceived(ScriptedAgent sa, String command) {
+        Await.until(command + " at the agent", Duration.ofSeconds(10), () -> sa.received().contains(command));
     }
 
     @Test

@@ -25,7 +25,7 @@ final class AgentSocketOptions {
         @Override
         public ResponseTimeout convert(String value) {
             try {
-                return ResponseTimeout.parse(value);
+                return ResponseTimeout.parse(value, "--timeout");
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(e.getMessage());
             }

@@ -2,11 +2,11 @@ package io.agentvisor.cli;
 
 import io.agentvisor.api.v1alpha1.AgentState;
 import io.agentvisor.api.v1alpha1.AgentStatus;
-import io.agentvisor.api.v1alpha1.GuestFilesystem;
+import io.agentvisor.api.v1alpha1.FilesystemStatus;
 import io.agentvisor.api.v1alpha1.GuestInterface;
-import io.agentvisor.api.v1alpha1.GuestOsInfo;
+import io.agentvisor.api.v1alpha1.OsInfoStatus;
 import io.agentvisor.api.v1alpha1.GuestStatus;
-import io.agentvisor.api.v1alpha1.GuestUser;
+import io.agentvisor.api.v1alpha1.UserStatus;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.PrintWriter;
@@ -53,7 +53,7 @@ final class ClusterGuestInfo {
         if (a.getLastError() != null && a.getLastError().getReason() != null) {
             row(out, "agent.last-error", a.getLastError().getReason() + ": " + a.getLastError().getMessage());
         }
-        GuestOsInfo os = g.getOsInfo();
+        OsInfoStatus os = g.getOsInfo();
         if (os != null) {
             opt(out, "os.id", os.getId());
             opt(out, "os.name", os.getName());
@@ -71,11 +71,11 @@ final class ClusterGuestInfo {
             }
         }
         opt(out, "hostname", g.getHostname());
-        List<GuestUser> users = g.getUsers();
+        List<UserStatus> users = g.getUsers();
         if (users != null) {
             row(out, "user.count", Integer.toString(users.size()));
             for (int i = 0; i < users.size(); i++) {
-                GuestUser u = users.get(i);
+                UserStatus u = users.get(i);
                 opt(out, "user." + i + ".name", u.getUserName());
                 opt(out, "user." + i + ".domain", u.getDomain());
                 if (u.getLoginTime() != null) {
@@ -83,11 +83,11 @@ final class ClusterGuestInfo {
                 }
             }
         }
-        List<GuestFilesystem> fss = g.getFilesystems();
+        List<FilesystemStatus> fss = g.getFilesystems();
         if (fss != null) {
             row(out, "fs.count", Integer.toString(fss.size()));
             for (int i = 0; i < fss.size(); i++) {
-                GuestFilesystem f = fss.get(i);
+                FilesystemStatus f = fss.get(i);
                 opt(out, "fs." + i + ".name", f.getName());
                 opt(out, "fs." + i + ".mountpoint", f.getMountPoint());
                 opt(out, "fs." + i + ".fstype", f.getType());

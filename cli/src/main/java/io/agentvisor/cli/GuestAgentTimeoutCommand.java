@@ -80,8 +80,7 @@ final class GuestAgentTimeoutCommand implements Callable<Integer> {
         try {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
-            return ResponseTimeout.parse(v).value() == -2 ? "Block" : ResponseTimeout.parse(v).value() == -1
-                    ? "Default" : "NoWait";
+            return ResponseTimeout.parse(v, "--timeout").toString();
         }
     }
 

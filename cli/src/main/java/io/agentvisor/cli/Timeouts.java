@@ -1,5 +1,7 @@
 package io.agentvisor.cli;
 
+import io.agentvisor.agent.ResponseTimeout;
+
 /** How a libvirt-style response timeout reads to a person. */
 final class Timeouts {
     private Timeouts() {
@@ -9,11 +11,6 @@ final class Timeouts {
         if (libvirt == null) {
             return "-";
         }
-        return switch (libvirt) {
-            case -2 -> "Block";
-            case -1 -> "5s (Default)";
-            case 0 -> "NoWait";
-            default -> libvirt + "s";
-        };
+        return ResponseTimeout.of(libvirt, "responseTimeout").toString();
     }
 }

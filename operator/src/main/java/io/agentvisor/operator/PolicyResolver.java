@@ -8,14 +8,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.function.Function;
 
+import io.agentvisor.agent.ResponseTimeout;
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
+import io.agentvisor.api.v1alpha1.AgentTuning;
+import io.agentvisor.api.v1alpha1.ApiTimeout;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicySpec;
 import io.agentvisor.api.v1alpha1.GuestAgentSettings;
+import io.agentvisor.api.v1alpha1.PollGroup;
 import io.agentvisor.api.v1alpha1.PollIntervals;
-import io.agentvisor.api.v1alpha1.ResponseTimeout;
 import io.agentvisor.api.v1alpha1.SpecValidation;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -30,13 +32,6 @@ import io.fabric8.kubernetes.api.model.IntOrString;
 public final class PolicyResolver {
     public static final String SOURCE_VM = "VirtualMachine";
     public static final String SOURCE_DEFAULT = "Default";
-    public static final int DEFAULT_UNRESPONSIVE_AFTER = 3;
-    /** Poll intervals with precedent (oVirt VDSM, KubeVirt). */
-    public static final String DEFAULT_USERS = "10s";
-    public static final String DEFAULT_OS_INFO = "120s";
-    public static final String DEFAULT_FILESYSTEMS = "300s";
-    public static final String DEFAULT_INTERFACES = "120s";
-    public static final String DEFAULT_AGENT_INFO = "300s";
 
     /** Highest priority first, then by name. */
     static final Comparator<GuestAgentPolicy> PRECEDENCE = Comparator
@@ -84,17 +79,20 @@ public final class PolicyResolver {
         return out;
     }
 
-    /** {@link #resolve(VirtualMachine, Collection, int)} with the unconfigured product default, {@code Default}. */
+    /**
+     * {@link #resolve(VirtualMachine, Collection, ResponseTimeout)} with the unconfigured product default,
+     * {@code Default}.
+     */
     public static Resolution resolve(VirtualMachine vm, Collection<GuestAgentPolicy> policies) {
         return resolve(vm, policies, ResponseTimeout.DEFAULT);
     }
 
     /**
-     * @param defaultResponseTimeout the product default response timeout (libvirt's integer), applied when neither
-     *        the VM nor the winning policy sets one
+     * @param defaultResponseTimeout the product default response timeout, applied when neither the VM nor the
+     *        winning policy sets one
      */
     public static Resolution resolve(VirtualMachine vm, Collection<GuestAgentPolicy> policies,
-            int defaultResponseTimeout) {
+            ResponseTimeout defaultResponseTimeout) {
         List<GuestAgentPolicy> matched = matching(vm, policies);
         GuestAgentPolicy winner = matched.isEmpty() ? null : matched.get(0);
         List<GuestAgentPolicy> tied = new ArrayList<>();
@@ -117,7 +115,7 @@ public final class PolicyResolver {
     }
 
     private static AgentPolicyStatus merge(GuestAgentSettings own, GuestAgentPolicy winner,
-            int defaultResponseTimeout) {
+            ResponseTimeout defaultResponseTimeout) {
         GuestAgentPolicySpec pol = winner == null ? null : winner.getSpec();
         String polRef = winner == null ? null : ref(winner);
         List<String> overrides = new ArrayList<>();
@@ -141,15 +139,15 @@ public final class PolicyResolver {
             timeout = null;
             s.setSource(SOURCE_DEFAULT);
         }
-        s.setResponseTimeout(timeout == null ? defaultResponseTimeout
-                : ResponseTimeout.toLibvirt(timeout, "responseTimeout"));
+        s.setResponseTimeout((timeout == null ? defaultResponseTimeout
+                : ApiTimeout.parse(timeout, "responseTimeout")).value());
 
         Map<String, Integer> commands = new TreeMap<>();
         if (pol != null && pol.getCommandTimeouts() != null) {
-            pol.getCommandTimeouts().forEach((k, v) -> commands.put(k, ResponseTimeout.toLibvirt(v, k)));
+            pol.getCommandTimeouts().forEach((k, v) -> commands.put(k, ApiTimeout.parse(v, k).value()));
         }
         if (own != null && own.getCommandTimeouts() != null && !own.getCommandTimeouts().isEmpty()) {
-            own.getCommandTimeouts().forEach((k, v) -> commands.put(k, ResponseTimeout.toLibvirt(v, k)));
+            own.getCommandTimeouts().forEach((k, v) -> commands.put(k, ApiTimeout.parse(v, k).value()));
             overrides.add("commandTimeouts");
         }
         s.setCommandTimeouts(new LinkedHashMap<>(commands));
@@ -157,15 +155,14 @@ public final class PolicyResolver {
         PollIntervals ownPoll = own == null ? null : own.getPollIntervals();
         PollIntervals polPoll = pol == null ? null : pol.getPollIntervals();
         PollIntervals poll = new PollIntervals();
-        poll.setUsers(pick(ownPoll, polPoll, PollIntervals::getUsers, DEFAULT_USERS, "pollIntervals.users", overrides));
-        poll.setOsInfo(pick(ownPoll, polPoll, PollIntervals::getOsInfo, DEFAULT_OS_INFO, "pollIntervals.osInfo",
-                overrides));
-        poll.setFilesystems(pick(ownPoll, polPoll, PollIntervals::getFilesystems, DEFAULT_FILESYSTEMS,
-                "pollIntervals.filesystems", overrides));
-        poll.setInterfaces(pick(ownPoll, polPoll, PollIntervals::getInterfaces, DEFAULT_INTERFACES,
-                "pollIntervals.interfaces", overrides));
-        poll.setAgentInfo(pick(ownPoll, polPoll, PollIntervals::getAgentInfo, DEFAULT_AGENT_INFO,
-                "pollIntervals.agentInfo", overrides));
+        for (PollGroup g : PollGroup.values()) {
+            String mine = ownPoll == null ? null : ownPoll.get(g);
+            String theirs = polPoll == null ? null : polPoll.get(g);
+            if (mine != null) {
+                overrides.add("pollIntervals." + g.key);
+            }
+            poll.set(g, mine != null ? mine : theirs != null ? theirs : g.defaultText);
+        }
         s.setPollIntervals(poll);
 
         if (own != null && own.getBlockedCommands() != null) {
@@ -183,24 +180,12 @@ public final class PolicyResolver {
         } else if (pol != null && pol.getUnresponsiveAfter() != null) {
             s.setUnresponsiveAfter(pol.getUnresponsiveAfter());
         } else {
-            s.setUnresponsiveAfter(DEFAULT_UNRESPONSIVE_AFTER);
+            s.setUnresponsiveAfter(AgentTuning.DEFAULT_UNRESPONSIVE_AFTER);
         }
 
         s.setPolicy(polRef);
         s.setOverrides(overrides.isEmpty() ? null : overrides);
         return s;
-    }
-
-    private static String pick(PollIntervals own, PollIntervals pol, Function<PollIntervals, String> f, String dflt,
-            String name, List<String> overrides) {
-        if (own != null && f.apply(own) != null) {
-            overrides.add(name);
-            return f.apply(own);
-        }
-        if (pol != null && f.apply(pol) != null) {
-            return f.apply(pol);
-        }
-        return dflt;
     }
 
     /**

@@ -2,12 +2,11 @@ package io.agentvisor.operator;
 
 import java.util.Optional;
 
-import io.agentvisor.api.v1alpha1.ResponseTimeout;
-import io.fabric8.kubernetes.api.model.IntOrString;
+import io.agentvisor.agent.ResponseTimeout;
 
 /**
  * The product-wide defaults the operator is configured with, parsed and checked. Only the response timeout is
- * configurable; the other agent defaults are constants of {@link PolicyResolver}.
+ * configurable; the other agent defaults are the API's ({@code PollGroup}, {@code AgentTuning}).
  */
 public final class ProductDefaults {
     static final String RESPONSE_TIMEOUT_KEY_SUFFIX = "default-response-timeout";
@@ -18,27 +17,12 @@ public final class ProductDefaults {
     }
 
     /**
-     * libvirt's integer for a configured default response timeout, accepting the forms of the API: an integer
-     * &ge; -2, or {@code Block}, {@code Default}, {@code NoWait} (surrounding blanks are ignored).
+     * The configured default response timeout, in the forms of the API (see {@link ResponseTimeout#parse}).
      *
      * @throws IllegalArgumentException with one line naming {@link #RESPONSE_TIMEOUT_KEY} and the reason
      */
-    public static int responseTimeout(String configured) {
-        String text = configured == null ? "" : configured.strip();
-        IntOrString value;
-        if (text.matches("-?\\d+")) {
-            try {
-                value = new IntOrString(Integer.parseInt(text));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(RESPONSE_TIMEOUT_KEY + ": " + text + " is too large");
-            }
-        } else if (text.isEmpty()) {
-            throw new IllegalArgumentException(RESPONSE_TIMEOUT_KEY
-                    + ": empty: use an integer >= -2 (seconds) or Block, Default, NoWait");
-        } else {
-            value = new IntOrString(text);
-        }
-        return ResponseTimeout.toLibvirt(value, RESPONSE_TIMEOUT_KEY);
+    public static ResponseTimeout responseTimeout(String configured) {
+        return ResponseTimeout.parse(configured, RESPONSE_TIMEOUT_KEY);
     }
 
     /** The problem with the configuration, as one line, or empty when the operator can start with it. */

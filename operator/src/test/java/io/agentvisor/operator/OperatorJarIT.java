@@ -13,12 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.agentvisor.testsupport.JarProcess;
 import io.agentvisor.testsupport.KubeApiServer;
 import io.agentvisor.testsupport.KubeApiServerExtension;
 import org.junit.jupiter.api.Test;
@@ -78,23 +79,14 @@ class OperatorJarIT {
     /** Configured through the environment, as the Helm chart does; serves its probes and metrics. */
     @Test
     void startsItsControllersAgainstARealKubeconfig(KubeApiServer server, @TempDir Path dir) throws Exception {
-        Path log = dir.resolve("out.log");
         int port = freePort();
-        Process p = start(server.kubeconfig(), log, Map.of("QUARKUS_HTTP_PORT", String.valueOf(port),
-                "QUARKUS_MICROMETER_EXPORT_PROMETHEUS_PATH", "/metrics",
+        try (JarProcess p = start(server.kubeconfig(), dir.resolve("out.log"), Map.of(
+                "QUARKUS_HTTP_PORT", String.valueOf(port), "QUARKUS_MICROMETER_EXPORT_PROMETHEUS_PATH", "/metrics",
                 // -1 is what the in-process operator of the other ITs applies too (Default): they must not fight
-                "AGENTVISOR_DEFAULT_RESPONSE_TIMEOUT", "-1"));
-        try {
-            Instant deadline = Instant.now().plusSeconds(90);
-            String out = "";
-            while (Instant.now().isBefore(deadline) && p.isAlive()) {
-                out = Files.readString(log);
-                if (out.contains("'virtualmachine' controller started")
-                        && out.contains("'guestagentpolicy' controller started")) {
-                    break;
-                }
-                Thread.sleep(500);
-            }
+                "AGENTVISOR_DEFAULT_RESPONSE_TIMEOUT", "-1"))) {
+            String out = p.awaitLog("both controllers started", Duration.ofSeconds(90),
+                    o -> o.contains("'virtualmachine' controller started")
+                            && o.contains("'guestagentpolicy' controller started"));
             assertTrue(p.isAlive(), out);
             assertTrue(out.contains("starting controllers"), out);
             assertTrue(out.contains("'virtualmachine' controller started"), out);
@@ -113,13 +105,7 @@ class OperatorJarIT {
             assertEquals(200, metrics.status(), metrics.body());
             Http.sample(metrics.body(), "agentvisor_operator_writes_total{kind=\"VirtualMachine\",target=\"status\"}");
             // the chart's QUARKUS_MICROMETER_EXPORT_PROMETHEUS_PATH matches the path fixed at build time
-            assertFalse(Files.readString(log).contains("Build time property cannot be changed"),
-                    Files.readString(log));
-        } finally {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
+            assertFalse(p.output().contains("Build time property cannot be changed"), p.output());
         }
     }
 
@@ -132,22 +118,16 @@ class OperatorJarIT {
 
     private static Run run(Path kubeconfig, Path dir, Duration timeout, Map<String, String> env)
             throws IOException, InterruptedException {
-        Path log = dir.resolve("out.log");
-        Process p = start(kubeconfig, log, env);
-        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("the operator did not exit:\n" + Files.readString(log));
+        try (JarProcess p = start(kubeconfig, dir.resolve("out.log"), env)) {
+            int exit = p.awaitExit(timeout);
+            return new Run(exit, p.output());
         }
-        return new Run(p.exitValue(), Files.readString(log));
     }
 
-    private static Process start(Path kubeconfig, Path log, Map<String, String> env) throws IOException {
-        assertTrue(Files.exists(JAR), JAR + " missing: package the operator first");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("KUBECONFIG", kubeconfig.toString());
-        pb.environment().putAll(env);
-        return pb.start();
+    private static JarProcess start(Path kubeconfig, Path log, Map<String, String> env) {
+        Map<String, String> all = new HashMap<>(env);
+        all.put("KUBECONFIG", kubeconfig.toString());
+        return JarProcess.start(JAR, log, all);
     }
 
     private static int freePort() throws IOException {

@@ -12,10 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 
+import io.agentvisor.agent.ResponseTimeout;
+
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
 import io.agentvisor.api.v1alpha1.PollIntervals;
-import io.agentvisor.api.v1alpha1.ResponseTimeout;
+
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import org.junit.jupiter.api.Test;
@@ -40,7 +42,7 @@ class PolicyResolverTest {
     @Test
     void aConfiguredProductDefaultAppliesOnlyWhereNeitherTheVmNorAPolicySetsATimeout() {
         VirtualMachine lonely = vm("ns", "lonely", Map.of(), "256Mi");
-        AgentPolicyStatus s = PolicyResolver.resolve(lonely, List.of(), 10).settings();
+        AgentPolicyStatus s = PolicyResolver.resolve(lonely, List.of(), ResponseTimeout.ofSeconds(10)).settings();
         assertEquals(10, s.getResponseTimeout());
         assertEquals("Default", s.getSource());
         assertNull(s.getPolicy());
@@ -57,12 +59,12 @@ class PolicyResolverTest {
 
         // a policy that sets one, or the VM's own setting, wins over the product default
         GuestAgentPolicy web = policy("ns", "web", 9, labels(), "NoWait");
-        s = PolicyResolver.resolve(lonely, List.of(quiet, web), 10).settings();
+        s = PolicyResolver.resolve(lonely, List.of(quiet, web), ResponseTimeout.ofSeconds(10)).settings();
         assertEquals(0, s.getResponseTimeout());
         assertEquals("GuestAgentPolicy/ns/web", s.getSource());
         VirtualMachine own = vm("ns", "own", Map.of(), "256Mi");
         own.getSpec().setGuestAgent(agent("Default"));
-        s = PolicyResolver.resolve(own, List.of(quiet), 10).settings();
+        s = PolicyResolver.resolve(own, List.of(quiet), ResponseTimeout.ofSeconds(10)).settings();
         assertEquals(-1, s.getResponseTimeout());
         assertEquals("VirtualMachine", s.getSource());
     }

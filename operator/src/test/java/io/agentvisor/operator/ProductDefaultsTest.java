@@ -9,13 +9,13 @@ class ProductDefaultsTest {
 
     @Test
     void acceptsTheFormsOfTheApi() {
-        assertEquals(-2, ProductDefaults.responseTimeout("Block"));
-        assertEquals(-1, ProductDefaults.responseTimeout("Default"));
-        assertEquals(0, ProductDefaults.responseTimeout("NoWait"));
-        assertEquals(-2, ProductDefaults.responseTimeout("-2"));
-        assertEquals(0, ProductDefaults.responseTimeout("0"));
-        assertEquals(30, ProductDefaults.responseTimeout("30"));
-        assertEquals(12, ProductDefaults.responseTimeout(" 12 ")); // as a YAML block or a shell may leave it
+        assertEquals(-2, ProductDefaults.responseTimeout("Block").value());
+        assertEquals(-1, ProductDefaults.responseTimeout("Default").value());
+        assertEquals(0, ProductDefaults.responseTimeout("NoWait").value());
+        assertEquals(-2, ProductDefaults.responseTimeout("-2").value());
+        assertEquals(0, ProductDefaults.responseTimeout("0").value());
+        assertEquals(30, ProductDefaults.responseTimeout("30").value());
+        assertEquals(12, ProductDefaults.responseTimeout(" 12 ").value()); // as a YAML block or a shell may leave it
     }
 
     @Test

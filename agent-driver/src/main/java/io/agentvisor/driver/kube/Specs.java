@@ -1,11 +1,12 @@
 package io.agentvisor.driver.kube;
 
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
+import io.agentvisor.api.v1alpha1.AgentTuning;
 import io.agentvisor.api.v1alpha1.Durations;
 import io.agentvisor.api.v1alpha1.PollIntervals;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.driver.poll.AgentSettings;
-import io.agentvisor.driver.poll.PollGroup;
+import io.agentvisor.api.v1alpha1.PollGroup;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -40,7 +41,7 @@ public final class Specs {
         return new AgentSettings(enabled, p.getResponseTimeout() == null ? -1 : p.getResponseTimeout(),
                 p.getCommandTimeouts(), p.getBlockedCommands() == null ? null : new java.util.HashSet<>(
                         p.getBlockedCommands()), intervals,
-                p.getUnresponsiveAfter() == null ? AgentSettings.DEFAULT_UNRESPONSIVE_AFTER : p.getUnresponsiveAfter());
+                p.getUnresponsiveAfter() == null ? AgentTuning.DEFAULT_UNRESPONSIVE_AFTER : p.getUnresponsiveAfter());
     }
 
     private static void put(Map<String, Long> m, PollGroup g, String text) {

@@ -10,10 +10,11 @@ import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.api.v1alpha1.Conditions;
 import io.agentvisor.api.v1alpha1.GuestDisk;
 import io.agentvisor.api.v1alpha1.GuestInterface;
-import io.agentvisor.api.v1alpha1.GuestOsInfo;
+import io.agentvisor.api.v1alpha1.FilesystemStatus;
+import io.agentvisor.api.v1alpha1.OsInfoStatus;
 import io.agentvisor.api.v1alpha1.GuestStatus;
-import io.agentvisor.api.v1alpha1.GuestTimezone;
-import io.agentvisor.api.v1alpha1.GuestUser;
+import io.agentvisor.api.v1alpha1.TimezoneStatus;
+import io.agentvisor.api.v1alpha1.UserStatus;
 import io.agentvisor.api.v1alpha1.QemuStatus;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.driver.poll.AgentSettings;
@@ -152,7 +153,7 @@ public final class StatusBuilder {
         GuestStatus g = new GuestStatus();
         if (a.osInfo() != null) {
             var o = a.osInfo();
-            GuestOsInfo os = new GuestOsInfo();
+            OsInfoStatus os = new OsInfoStatus();
             os.setId(o.id());
             os.setName(o.name());
             os.setPrettyName(o.prettyName());
@@ -165,14 +166,14 @@ public final class StatusBuilder {
         }
         g.setHostname(a.hostname());
         if (a.timezone() != null) {
-            GuestTimezone tz = new GuestTimezone();
+            TimezoneStatus tz = new TimezoneStatus();
             tz.setName(a.timezone().zone());
             tz.setOffset(a.timezone().offsetSeconds());
             g.setTimezone(tz);
         }
         if (a.users() != null) {
             g.setUsers(a.users().stream().map(u -> {
-                GuestUser x = new GuestUser();
+                UserStatus x = new UserStatus();
                 x.setUserName(u.user());
                 x.setDomain(u.domain());
                 x.setLoginTime(u.loginTime() == null ? null : u.loginTime().toEpochMilli() / 1000.0);
@@ -190,8 +191,8 @@ public final class StatusBuilder {
         return empty ? null : g;
     }
 
-    private static io.agentvisor.api.v1alpha1.GuestFilesystem filesystem(GuestFilesystem f) {
-        var x = new io.agentvisor.api.v1alpha1.GuestFilesystem();
+    private static FilesystemStatus filesystem(GuestFilesystem f) {
+        var x = new FilesystemStatus();
         x.setName(f.name());
         x.setMountPoint(f.mountPoint());
         x.setType(f.type());

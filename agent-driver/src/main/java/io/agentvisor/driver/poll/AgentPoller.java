@@ -1,5 +1,6 @@
 package io.agentvisor.driver.poll;
 
+import io.agentvisor.api.v1alpha1.PollGroup;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentvisor.agent.AgentCommand;
 import io.agentvisor.api.v1alpha1.ConditionTypes;

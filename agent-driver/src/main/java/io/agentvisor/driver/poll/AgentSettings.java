@@ -1,5 +1,8 @@
 package io.agentvisor.driver.poll;
 
+import io.agentvisor.agent.ResponseTimeout;
+import io.agentvisor.api.v1alpha1.AgentTuning;
+import io.agentvisor.api.v1alpha1.PollGroup;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -19,15 +22,12 @@ import java.util.TreeSet;
  */
 public record AgentSettings(boolean enabled, int responseTimeout, Map<String, Integer> commandTimeouts,
         Set<String> blockedCommands, Map<String, Long> pollIntervals, int unresponsiveAfter) {
-    public static final int DEFAULT_UNRESPONSIVE_AFTER = 3;
     /** Until the operator resolved a policy: the product default (bounded 5 s, never Block). */
-    public static final AgentSettings DEFAULTS = new AgentSettings(true, -1, Map.of(), Set.of(), Map.of(),
-            DEFAULT_UNRESPONSIVE_AFTER);
+    public static final AgentSettings DEFAULTS = new AgentSettings(true, ResponseTimeout.DEFAULT.value(), Map.of(),
+            Set.of(), Map.of(), AgentTuning.DEFAULT_UNRESPONSIVE_AFTER);
 
     public AgentSettings {
-        if (responseTimeout < -2) {
-            throw new IllegalArgumentException("responseTimeout must be >= -2, not " + responseTimeout);
-        }
+        ResponseTimeout.of(responseTimeout, "responseTimeout");
         commandTimeouts = Map.copyOf(new TreeMap<>(commandTimeouts == null ? Map.of() : commandTimeouts));
         blockedCommands = Set.copyOf(new TreeSet<>(blockedCommands == null ? Set.of() : blockedCommands));
         pollIntervals = Map.copyOf(pollIntervals == null ? Map.of() : pollIntervals);

@@ -1,5 +1,6 @@
 package io.agentvisor.driver.poll;
 
+import io.agentvisor.api.v1alpha1.PollGroup;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.agentvisor.driver.poll;
 
+import io.agentvisor.api.v1alpha1.PollGroup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

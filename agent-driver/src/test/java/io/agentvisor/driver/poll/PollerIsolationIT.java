@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.agentvisor.agent.AgentRuntime;
+import io.agentvisor.testsupport.Await;
 import io.agentvisor.testsupport.HostQemuGa;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,13 +47,13 @@ class PollerIsolationIT {
             }
             for (AgentPoller p : pollers) {
                 // the first round reads every group
-                await(() -> p.view().responsive() && p.view().osInfo() != null && p.view().hostname() != null
-                        && p.view().version() != null && p.view().supportedCommands() != null, Duration.ofSeconds(30));
+                Await.until("a first full round", Duration.ofSeconds(30), () -> p.view().responsive() && p.view().osInfo() != null && p.view().hostname() != null
+                        && p.view().version() != null && p.view().supportedCommands() != null);
                 assertTrue(p.view().supportedCommands().contains("guest-get-users"));
             }
 
             agents.get(0).freeze();
-            await(() -> !pollers.get(0).view().responsive(), Duration.ofSeconds(30));
+            Await.until("the frozen agent unresponsive", Duration.ofSeconds(30), () -> !pollers.get(0).view().responsive());
             assertEquals("Timeout", pollers.get(0).view().errorReason());
             assertNotNull(pollers.get(0).view().osInfo(), "last known good guest info is kept");
             // while it stays frozen, each other agent answers again and again
@@ -65,7 +65,8 @@ class PollerIsolationIT {
                 for (int i = 1; i < n; i++) {
                     Instant before = seen.get(i);
                     AgentPoller p = pollers.get(i);
-                    await(() -> p.view().lastContact().isAfter(before), Duration.ofSeconds(10));
+                    Await.until("another answer of agent " + i, Duration.ofSeconds(10),
+                            () -> p.view().lastContact().isAfter(before));
                     assertTrue(p.view().responsive());
                     seen.put(i, p.view().lastContact());
                 }
@@ -73,22 +74,12 @@ class PollerIsolationIT {
             assertFalse(pollers.get(0).view().responsive());
 
             agents.get(0).thaw();
-            await(() -> pollers.get(0).view().responsive(), Duration.ofSeconds(90));
+            Await.until("the thawed agent responsive", Duration.ofSeconds(90), () -> pollers.get(0).view().responsive());
             assertEquals(null, pollers.get(0).view().errorReason());
         } finally {
             pollers.forEach(AgentPoller::close);
             scheduler.shutdownNow();
             agents.forEach(HostQemuGa::close);
-        }
-    }
-
-    static void await(BooleanSupplier c, Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + max);
-            }
-            Thread.sleep(50);
         }
     }
 }

@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.IntOrString;
  * that add minimum and pattern to the int-or-string timeouts.
  */
 public abstract class AgentTuning {
+    /** The unresponsiveAfter of a VM for which neither its spec nor a policy sets one. */
+    public static final int DEFAULT_UNRESPONSIVE_AFTER = 3;
 
     @JsonPropertyDescription("Agent response timeout with libvirt's meaning: seconds (>= 1), or -2/Block (wait forever), "
             + "-1/Default (5 seconds), 0/NoWait (fail unless the reply is already there).")

@@ -8,23 +8,23 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GuestStatus {
 
-    private GuestOsInfo osInfo;
+    private OsInfoStatus osInfo;
 
     private String hostname;
 
-    private GuestTimezone timezone;
+    private TimezoneStatus timezone;
 
-    private List<GuestUser> users;
+    private List<UserStatus> users;
 
-    private List<GuestFilesystem> filesystems;
+    private List<FilesystemStatus> filesystems;
 
     private List<GuestInterface> interfaces;
 
-    public GuestOsInfo getOsInfo() {
+    public OsInfoStatus getOsInfo() {
         return osInfo;
     }
 
-    public void setOsInfo(GuestOsInfo osInfo) {
+    public void setOsInfo(OsInfoStatus osInfo) {
         this.osInfo = osInfo;
     }
 
@@ -36,27 +36,27 @@ public class GuestStatus {
         this.hostname = hostname;
     }
 
-    public GuestTimezone getTimezone() {
+    public TimezoneStatus getTimezone() {
         return timezone;
     }
 
-    public void setTimezone(GuestTimezone timezone) {
+    public void setTimezone(TimezoneStatus timezone) {
         this.timezone = timezone;
     }
 
-    public List<GuestUser> getUsers() {
+    public List<UserStatus> getUsers() {
         return users;
     }
 
-    public void setUsers(List<GuestUser> users) {
+    public void setUsers(List<UserStatus> users) {
         this.users = users;
     }
 
-    public List<GuestFilesystem> getFilesystems() {
+    public List<FilesystemStatus> getFilesystems() {
         return filesystems;
     }
 
-    public void setFilesystems(List<GuestFilesystem> filesystems) {
+    public void setFilesystems(List<FilesystemStatus> filesystems) {
         this.filesystems = filesystems;
     }
 

@@ -10,7 +10,7 @@ public final class Patterns {
     public static final String POSITIVE_DURATION = "^[0-9]*[1-9][0-9]*(ms|s|m|h)([0-9]+(ms|s|m|h))*$";
     /** A qemu-ga command name, e.g. guest-exec. */
     public static final String AGENT_COMMAND = "^guest-[a-z0-9][a-z0-9-]*$";
-    /** An absolute path without parent-directory components. */
+    /** An absolute path without NUL bytes; SpecValidation rejects the forms that are not normal ('..', '//', ...). */
     public static final String ABSOLUTE_PATH = "^/[^\\x00]*$";
     /** A DNS-1123 label, used for disk names (they become file and device names on the node). */
     public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";

@@ -4,29 +4,55 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 
-/** How often the agent-driver polls each group of guest information; Kubernetes durations such as 10s or 2m. */
+/**
+ * How often the agent-driver polls each {@link PollGroup}; Kubernetes durations such as 10s or 2m. One field per
+ * group (the schema's properties); code reads and writes them by group with {@link #get} and {@link #set}.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class PollIntervals {
 
-    @JsonPropertyDescription("Logged-in users (guest-get-users). Default 10s.")
+    @JsonPropertyDescription("Logged-in users (guest-get-users). Default " + PollGroup.USERS_DEFAULT + ".")
     @Pattern(Patterns.POSITIVE_DURATION)
     private String users;
 
-    @JsonPropertyDescription("OS information, hostname and timezone. Default 120s.")
+    @JsonPropertyDescription("OS information, hostname and timezone. Default " + PollGroup.OS_INFO_DEFAULT + ".")
     @Pattern(Patterns.POSITIVE_DURATION)
     private String osInfo;
 
-    @JsonPropertyDescription("Filesystems (guest-get-fsinfo). Default 300s.")
+    @JsonPropertyDescription("Filesystems (guest-get-fsinfo). Default " + PollGroup.FILESYSTEMS_DEFAULT + ".")
     @Pattern(Patterns.POSITIVE_DURATION)
     private String filesystems;
 
-    @JsonPropertyDescription("Network interfaces (guest-network-get-interfaces). Default 120s.")
+    @JsonPropertyDescription("Network interfaces (guest-network-get-interfaces). Default "
+            + PollGroup.INTERFACES_DEFAULT + ".")
     @Pattern(Patterns.POSITIVE_DURATION)
     private String interfaces;
 
-    @JsonPropertyDescription("Agent version and supported commands (guest-info). Default 300s.")
+    @JsonPropertyDescription("Agent version and supported commands (guest-info). Default "
+            + PollGroup.AGENT_INFO_DEFAULT + ".")
     @Pattern(Patterns.POSITIVE_DURATION)
     private String agentInfo;
+
+    /** The interval set for a group, or null. */
+    public String get(PollGroup group) {
+        return switch (group) {
+            case USERS -> users;
+            case OS_INFO -> osInfo;
+            case FILESYSTEMS -> filesystems;
+            case INTERFACES -> interfaces;
+            case AGENT_INFO -> agentInfo;
+        };
+    }
+
+    public void set(PollGroup group, String interval) {
+        switch (group) {
+            case USERS -> users = interval;
+            case OS_INFO -> osInfo = interval;
+            case FILESYSTEMS -> filesystems = interval;
+            case INTERFACES -> interfaces = interval;
+            case AGENT_INFO -> agentInfo = interval;
+        }
+    }
 
     public String getUsers() {
         return users;

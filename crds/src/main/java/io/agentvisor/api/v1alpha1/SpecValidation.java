@@ -170,7 +170,7 @@ public final class SpecValidation {
     static void validateAgentSettings(String prefix, IntOrString responseTimeout, Map<String, IntOrString> commandTimeouts,
             PollIntervals pollIntervals, List<String> blockedCommands, Integer unresponsiveAfter, List<String> errors) {
         if (responseTimeout != null) {
-            check(() -> ResponseTimeout.toLibvirt(responseTimeout, prefix + ".responseTimeout"), errors);
+            check(() -> ApiTimeout.parse(responseTimeout, prefix + ".responseTimeout"), errors);
         }
         if (commandTimeouts != null) {
             commandTimeouts.forEach((command, timeout) -> {
@@ -178,15 +178,16 @@ public final class SpecValidation {
                 if (!AGENT_COMMAND.matcher(command).matches()) {
                     errors.add(f + ": \"" + command + "\" is not a qemu-ga command name (guest-...)");
                 }
-                check(() -> ResponseTimeout.toLibvirt(timeout, f), errors);
+                check(() -> ApiTimeout.parse(timeout, f), errors);
             });
         }
         if (pollIntervals != null) {
-            checkInterval(pollIntervals.getUsers(), prefix + ".pollIntervals.users", errors);
-            checkInterval(pollIntervals.getOsInfo(), prefix + ".pollIntervals.osInfo", errors);
-            checkInterval(pollIntervals.getFilesystems(), prefix + ".pollIntervals.filesystems", errors);
-            checkInterval(pollIntervals.getInterfaces(), prefix + ".pollIntervals.interfaces", errors);
-            checkInterval(pollIntervals.getAgentInfo(), prefix + ".pollIntervals.agentInfo", errors);
+            for (PollGroup g : PollGroup.values()) {
+                String value = pollIntervals.get(g);
+                if (value != null) {
+                    check(() -> Durations.parsePositive(value, prefix + ".pollIntervals." + g.key), errors);
+                }
+            }
         }
         if (blockedCommands != null) {
             for (int i = 0; i < blockedCommands.size(); i++) {
@@ -199,12 +200,6 @@ public final class SpecValidation {
         }
         if (unresponsiveAfter != null && unresponsiveAfter < 1) {
             errors.add(prefix + ".unresponsiveAfter: must be at least 1");
-        }
-    }
-
-    private static void checkInterval(String value, String field, List<String> errors) {
-        if (value != null) {
-            check(() -> Durations.parsePositive(value, field), errors);
         }
     }
 

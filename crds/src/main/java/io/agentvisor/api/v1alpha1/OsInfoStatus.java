@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 /** guest-get-osinfo. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class GuestOsInfo {
+public class OsInfoStatus {
     private String id;
     private String name;
     private String prettyName;

@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * System benchmarks of issue 7 (P2–P6), run by bench/run-system-bench.sh. Writes a markdown fragment (summary
- * table + details) that the script puts under its machine table. Every part is measured for real; a part that
- * cannot run says why instead of a number.
+ * System benchmarks (P2–P6), run by bench/run-system-bench.sh. Writes {@code OUT.md} (summary table + details,
+ * which the script puts under its machine table) and {@code OUT.json} (the summary's rows). Every part is measured
+ * for real; a part that cannot run says why instead of a number, and its row fails.
  *
- * <p>Arguments: {@code --out FILE --work DIR --libvirt STATUS --operator-jar JAR --driver-jar JAR [--parts p3,p2,p4,p5]}
+ * <p>Arguments: {@code --out OUT --work DIR --libvirt STATUS --operator-jar JAR --driver-jar JAR [--parts p3,p2,p4,p5]}
  */
 public final class SystemBench {
     public static void main(String[] args) throws Exception {
@@ -20,17 +20,19 @@ public final class SystemBench {
             a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         Path work = Path.of(a.get("work"));
-        Report rep = new Report(Path.of(a.get("out")));
+        Report rep = new Report("System benchmarks (P2–P6)", Path.of(a.get("out")));
         List<String> parts = Arrays.asList(a.getOrDefault("parts", "p3,p2,p4,p5").split(","));
         int failed = 0;
+        Map<String, Double> boots = new HashMap<>(); // P2's, for P6's reference
         for (String p : parts) {
             long t0 = System.nanoTime();
             Util.log("=== %s", p);
             try {
                 switch (p.trim()) {
-                    case "p2" -> P2Timeouts.run(work, a.getOrDefault("libvirt", "not checked"), rep);
+                    case "p2" -> boots.putAll(P2Timeouts.run(work, a.getOrDefault("libvirt", "not checked"), rep));
                     case "p3" -> P3Isolation.run(rep);
-                    case "p4" -> Cluster.p4p6(work, Path.of(a.get("operator-jar")), Path.of(a.get("driver-jar")), rep);
+                    case "p4" -> Cluster.p4p6(work, Path.of(a.get("operator-jar")), Path.of(a.get("driver-jar")), rep,
+                            boots.get("libvirt"));
                     case "p5" -> Cluster.p5(work, Path.of(a.get("operator-jar")), rep);
                     default -> throw new IllegalArgumentException("unknown part " + p);
                 }
@@ -38,7 +40,7 @@ public final class SystemBench {
                 failed++;
                 Util.log("%s failed: %s", p, e);
                 e.printStackTrace();
-                rep.row(p.toUpperCase(), "(whole part)", "not measured: " + e, "", "", "", "failed");
+                rep.row(p.toUpperCase(), "(whole part)", "not measured: " + e, "", "", "", Report.FAILED);
             }
             Util.log("=== %s done in %.0f s", p, Util.since(t0));
             rep.write();

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** guest-get-timezone. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class GuestTimezone {
+public class TimezoneStatus {
     private String name;
 
     @JsonPropertyDescription("Offset from UTC in seconds.")

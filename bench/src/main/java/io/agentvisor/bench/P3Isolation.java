@@ -185,9 +185,9 @@ final class P3Isolation {
         rep.row("P3", Util.f("age of healthy agents' last answer, p50 / p99, %d agents, %d frozen, interval %d s, timeout 1 s",
                 AGENTS, FROZEN, INTERVAL_S), Util.f("%.2f / %.2f s", Util.pct(f.ages(), 50), p99),
                 Util.f("all healthy: %.2f / %.2f s", Util.pct(h.ages(), 50), Util.pct(h.ages(), 99)), "",
-                Util.f("p99 ≤ %.0f s", goal), p99 <= goal ? "met" : "NOT met");
+                Util.f("p99 ≤ %.0f s", goal), Report.verdict(p99 <= goal));
         rep.row("P3", "poller threads / CPU / JVM RSS (with frozen agents)", Util.f("%d threads, %.3f cores, %d MiB",
                 f.threads(), f.cpuPerSecond(), f.rssMiB()), Util.f("all healthy: %d threads, %.3f cores", h.threads(),
-                h.cpuPerSecond()), "", "threads independent of frozen agents", f.threads() <= h.threads() ? "met" : "NOT met");
+                h.cpuPerSecond()), "", "threads independent of frozen agents", Report.verdict(f.threads() <= h.threads()));
     }
 }

@@ -2,6 +2,7 @@ package io.agentvisor.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.agentvisor.testsupport.JarProcess;
 import io.agentvisor.testsupport.KubeApiServer;
 import io.agentvisor.testsupport.TinyGuest;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -29,7 +30,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /** P4 idle writes, P5 operator scale and P6 start latency: the real operator and driver jars on the real apiserver. */
@@ -87,35 +87,16 @@ final class Cluster {
         return null;
     }
 
-    static Process startJava(Path jar, Path log, Map<String, String> env, String... props) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        cmd.addAll(List.of(props));
-        cmd.addAll(List.of("-jar", jar.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().putAll(env);
-        return pb.start();
-    }
-
-    static void stop(Process p) {
-        if (p == null || !p.isAlive()) {
-            return;
-        }
-        p.destroy();
-        try {
-            if (!p.waitFor(40, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-        }
-    }
-
-    static Process startOperator(KubeApiServer api, Path work, Path jar, Path images, String logName) throws IOException {
-        return startJava(jar, work.resolve(logName), Map.of("KUBECONFIG", api.kubeconfig().toString()),
+    static JarProcess startOperator(KubeApiServer api, Path work, Path jar, Path images, String logName) {
+        return JarProcess.start(jar, work.resolve(logName), Map.of("KUBECONFIG", api.kubeconfig().toString()),
                 "-Dquarkus.http.port=0", "-Dagentvisor.namespace=" + SYSTEM_NS,
                 "-Dagentvisor.images.allowed-dirs=" + images);
+    }
+
+    static void close(JarProcess p) {
+        if (p != null) {
+            p.close();
+        }
     }
 
     /** What the watch saw: arrival time, type, object. */
@@ -291,14 +272,15 @@ final class Cluster {
 
     // ------------------------------------------------------------------ P4 + P6
 
-    static void p4p6(Path work, Path opJar, Path drvJar, Report rep) throws Exception {
+    /** @param libvirtBoot libvirt's boot of the same guest as P2 measured it in this run, or null */
+    static void p4p6(Path work, Path opJar, Path drvJar, Report rep, Double libvirtBoot) throws Exception {
         KubeApiServer api = KubeApiServer.shared();
         KubernetesClient c = api.client();
         namespace(c, SYSTEM_NS);
         namespace(c, "p4");
         Path img = images(work);
-        Process operator = null;
-        Process driver = null;
+        JarProcess operator = null;
+        JarProcess driver = null;
         Watch watch = null;
         Recorder rec = new Recorder();
         List<Double> ours = new ArrayList<>();
@@ -306,14 +288,13 @@ final class Cluster {
         List<Double> createToQemu = new ArrayList<>();
         double p4Connected = -1;
         double p4Responsive = -1;
-        List<Double> floor = new ArrayList<>();
         StringBuilder d = rep.section("P4 idle writes");
         StringBuilder d6 = rep.section("P6 start latency");
         try {
             operator = startOperator(api, work, opJar, img, "p4-operator.log");
             Files.createDirectories(work.resolve("state"));
             Files.createDirectories(work.resolve("run"));
-            driver = startJava(drvJar, work.resolve("p4-driver.log"), Map.ofEntries(Map.entry("NODE_NAME", NODE),
+            driver = JarProcess.start(drvJar, work.resolve("p4-driver.log"), Map.ofEntries(Map.entry("NODE_NAME", NODE),
                     Map.entry("KUBECONFIG", api.kubeconfig().toString()),
                     Map.entry("AGENTVISOR_DRIVER_STATE_DIR", work.resolve("state").toString()),
                     Map.entry("AGENTVISOR_DRIVER_RUN_DIR", work.resolve("run").toString()),
@@ -445,11 +426,12 @@ final class Cluster {
             }
             d.append('\n');
             rep.row("P4", "status writes per minute, VM running, nothing changing (" + Math.round(windowS) + " s window)",
-                    Util.f("%.2f", idleWrites.size() * 60.0 / windowS), "", "", "0", idleWrites.isEmpty() ? "met" : "NOT met");
+                    Util.f("%.2f", idleWrites.size() * 60.0 / windowS), "", "", "0", Report.verdict(idleWrites.isEmpty()));
             long guestWrites = changeWrites.stream().filter(e -> describe(rec.before(e), e.obj()).contains("status.guest")).count();
             rep.row("P4", "status writes for one guest change (hostname)", changed > 0 ? changeWrites.size() + " (" + guestWrites
                     + " with status.guest)"
-                    : "not measured (change not seen)", "", "", "1", changed > 0 && changeWrites.size() == 1 ? "met" : "NOT met");
+                    : "not measured (change not seen)", "", "", "1",
+                    changed > 0 ? Report.verdict(changeWrites.size() == 1) : Report.FAILED);
             if (hostnameSeen < 0) {
                 d.append("(the first hostname never appeared in status)\n");
             }
@@ -457,9 +439,19 @@ final class Cluster {
             if (watch != null) {
                 watch.close();
             }
-            stop(driver);
-            stop(operator);
+            close(driver);
+            close(operator);
         }
+        reportP6(work, rep, d6, ours, oursResponsive, createToQemu, p4Connected, p4Responsive, libvirtBoot);
+    }
+
+    /**
+     * P6 from what the P4 run measured, against the floor (the same guest under bare QEMU, measured here) and
+     * libvirt's boot when P2 measured it in this run (null otherwise).
+     */
+    private static void reportP6(Path work, Report rep, StringBuilder d6, List<Double> ours, List<Double> oursResponsive,
+            List<Double> createToQemu, double p4Connected, double p4Responsive, Double libvirtBoot) {
+        List<Double> floor = new ArrayList<>();
         // floor: the same guest under bare qemu-system until its agent answers guest-sync
         for (int i = 0; i < P6_SAMPLES; i++) {
             long t0 = System.nanoTime();
@@ -508,9 +500,9 @@ final class Cluster {
         rep.row("P6", "start latency: VM created → AgentConnected (channel open) (median)", Util.s2(o), "", "",
                 "", "");
         rep.row("P6", "start latency: VM created → AgentResponsive (guest agent answered) (median)", Util.s2(or),
-                "bare QEMU → guest-sync: " + Util.s2(fl) + (P2Timeouts.BOOTS.containsKey("libvirt")
+                "bare QEMU → guest-sync: " + Util.s2(fl) + (libvirtBoot != null
                         ? "; libvirt (virsh create → guest-ping, P2, 2 guests booting at once): "
-                        + Util.s2(P2Timeouts.BOOTS.get("libvirt")) : ""),
+                        + Util.s2(libvirtBoot) : ""),
                 Util.f("%.2f×", or / fl), "close to the floor", "");
     }
 
@@ -610,7 +602,7 @@ final class Cluster {
         Recorder rec = new Recorder();
         Watch watch = vms(c).inNamespace("p5").watch(rec);
         Util.sleep(2000);
-        Process operator = null;
+        JarProcess operator = null;
         long rssMax = 0;
         try {
             long t0 = System.nanoTime();
@@ -688,7 +680,7 @@ final class Cluster {
             rep.row("P5", "operator RSS (max during P5)", rssMax + " MiB", "", "", "", "");
         } finally {
             watch.close();
-            stop(operator);
+            close(operator);
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.agentvisor.agent.bench;
+package io.agentvisor.bench;
 
 import io.agentvisor.agent.AgentOptions;
 import io.agentvisor.agent.AgentOutcome;
@@ -25,9 +25,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * {@code make bench}, agent part: (a) guest-ping round trip through GuestAgent vs a minimal blocking raw-socket
- * client on the same real qemu-ga; (b) how far past its deadline a call against a frozen (SIGSTOP) qemu-ga
- * returns, per timeout value. Usage: AgentBench [results-dir].
+ * {@code make bench}, agent part (P1): (a) guest-ping round trip through GuestAgent vs a minimal blocking
+ * raw-socket client on the same real qemu-ga; (b) how far past its deadline a call against a frozen (SIGSTOP)
+ * qemu-ga returns, per timeout value. Usage: AgentBench [results-dir]; writes {@code <date>-agent.md} and
+ * {@code <date>-agent.json} there.
  */
 public final class AgentBench {
     /** short blocks, many of them: drift on a shared 2-core machine lasts seconds and must hit every client alike */
@@ -41,24 +42,20 @@ public final class AgentBench {
 
     public static void main(String[] args) throws Exception {
         Path resultsDir = Path.of(args.length > 0 ? args[0] : "bench/results");
-        StringBuilder md = new StringBuilder();
-        md.append("# Guest agent benchmark, ").append(LocalDate.now()).append("\n\n");
-        md.append(String.format("Machine: %d cores, Java %s, %s.%n%n", Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"), qemuGaVersion()));
-        md.append(roundTrip()).append('\n');
+        Report rep = new Report("Guest agent benchmark (P1)", resultsDir.resolve(LocalDate.now() + "-agent"));
+        rep.section("Machine").append(String.format("%d cores, Java %s, %s.%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), qemuGaVersion()));
+        roundTrip(rep);
         if (!Boolean.getBoolean("bench.roundTripOnly")) {
-            md.append(timeoutPrecision());
+            timeoutPrecision(rep);
         }
-        System.out.println(md);
-        Files.createDirectories(resultsDir);
-        Path file = resultsDir.resolve(LocalDate.now() + "-agent.md");
-        Files.writeString(file, md.toString());
-        System.out.println("written to " + file);
+        rep.write();
+        System.out.println(rep.markdown());
     }
 
     // ---- (a) round trip ----------------------------------------------------------------------------------
 
-    private static String roundTrip() throws Exception {
+    private static void roundTrip(Report rep) throws Exception {
         long[][] raw = new long[ROUNDS][];
         long[][] blocking = new long[ROUNDS][];
         long[][] async = new long[ROUNDS][];
@@ -84,8 +81,8 @@ public final class AgentBench {
         long[] blockingAll = concat(blocking);
         long[] asyncAll = concat(async);
         double base = pct(rawAll, 50);
-        StringBuilder s = new StringBuilder("## guest-ping round trip (same real qemu-ga, " + ROUNDS + " blocks x "
-                + PINGS + " pings per client, blocks alternating)\n\n");
+        StringBuilder s = rep.section("guest-ping round trip (same real qemu-ga, " + ROUNDS + " blocks x "
+                + PINGS + " pings per client, blocks alternating)");
         s.append("| client | median µs | p90 µs | p99 µs | ratio (median) |\n|---|---:|---:|---:|---:|\n");
         s.append(row("raw blocking socket", rawAll, base));
         s.append(row("GuestAgent.callAndWait", blockingAll, base));
@@ -100,13 +97,14 @@ public final class AgentBench {
         s.append(String.format(Locale.ROOT, "Median of the %d per-block ratios (each callAndWait block against the raw"
                 + " block run just before it): %.2f×.%n", ROUNDS, paired[ROUNDS / 2]));
         double ratio = pct(blockingAll, 50) / base;
-        s.append(String.format(Locale.ROOT, "%nGoal ≤ 1.3×: callAndWait %.2f× — %s.%n", ratio,
-                ratio <= 1.3 ? "met" : "NOT met"));
         s.append("\nHow: callAndWait on an idle, synchronised agent runs the call on the caller's thread (drain check,"
                 + " write, wait in the thread's own selector, read: 4 syscalls against the raw client's 2) instead of"
-                + " handing it to the event loop and back (2 more thread wake-ups, ~2.3× before). The async call()"
+                + " handing it to the event loop and back (2 more thread wake-ups, ~2.3× without). The async call()"
                 + " keeps the hand-offs: its caller must never block.\n");
-        return s.toString();
+        rep.row("P1", "guest-ping round trip, median (same real qemu-ga)",
+                String.format(Locale.ROOT, "%.1f µs", pct(blockingAll, 50) / 1e3),
+                String.format(Locale.ROOT, "raw socket: %.1f µs", base / 1e3),
+                String.format(Locale.ROOT, "%.2f×", ratio), "≤ 1.3×", Report.verdict(ratio <= 1.3));
     }
 
     private static String row(String name, long[] ns, double base) {
@@ -170,7 +168,7 @@ public final class AgentBench {
     private record Case(ResponseTimeout timeout, boolean synced, long expectedMs) {
     }
 
-    private static String timeoutPrecision() throws Exception {
+    private static void timeoutPrecision(Report rep) throws Exception {
         int[] values = {1, 3, -1, -2, 7, 0};
         List<Case> cases = new ArrayList<>();
         for (int v : values) {
@@ -224,8 +222,8 @@ public final class AgentBench {
             callers.shutdownNow();
             gas.forEach(HostQemuGa::close);
         }
-        StringBuilder s = new StringBuilder("## Timeout precision against a frozen (SIGSTOP) qemu-ga (" + REPS
-                + " calls each, all " + cases.size() * REPS + " concurrently on one runtime)\n\n");
+        StringBuilder s = rep.section("Timeout precision against a frozen (SIGSTOP) qemu-ga (" + REPS
+                + " calls each, all " + cases.size() * REPS + " concurrently on one runtime)");
         s.append("| timeout | where it waits | expected | median late ms | max late ms |\n|---|---|---:|---:|---:|\n");
         double worst = 0;
         for (int i = 0; i < cases.size(); i++) {
@@ -238,10 +236,9 @@ public final class AgentBench {
                     c.expectedMs() / 1000.0, l[l.length / 2], l[l.length - 1]));
         }
         s.append("| Block | command (synced connection) | forever | — | — |\n");
-        s.append(String.format(Locale.ROOT, "%nGoal ≤ 50 ms past the deadline: worst %.1f ms — %s.%n", worst,
-                worst <= 50 ? "met" : "NOT met"));
         s.append("\nReference, libvirt 9.0 on this kind of machine: 3 → 3.0 s, -1 → 5.0 s, -2 → 5.0 s, 0 → 0.03 s.\n");
-        return s.toString();
+        rep.row("P1", "timeout precision, frozen host qemu-ga, worst past deadline",
+                String.format(Locale.ROOT, "%.1f ms", worst), "", "", "≤ 50 ms", Report.verdict(worst <= 50));
     }
 
     private static long[] concat(long[][] parts) {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
 /** One entry of guest-get-users. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class GuestUser {
+public class UserStatus {
     private String userName;
     private String domain;
 

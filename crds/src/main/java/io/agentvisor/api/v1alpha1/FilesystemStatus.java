@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 /** One entry of guest-get-fsinfo. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class GuestFilesystem {
+public class FilesystemStatus {
     private String name;
     private String mountPoint;
     private String type;

@@ -1,0 +1,63 @@
+package io.agentvisor.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * {@code make bench}'s last step: one table of every benchmark's rows, rendered from their JSON results.
+ * Usage: {@code Summary OUT.md RESULTS.json...}. Exits 1 when a results file is missing or a row failed (a value
+ * or a reference that could not be measured), so that the run fails loudly instead of reading "met".
+ */
+public final class Summary {
+
+    /** The combined table, and what failed (empty when everything was measured). */
+    record Rendered(String markdown, List<String> failures) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            throw new IllegalArgumentException("usage: Summary OUT.md RESULTS.json...");
+        }
+        Rendered r = render(Arrays.stream(args).skip(1).map(Path::of).toList());
+        Files.writeString(Path.of(args[0]), r.markdown());
+        System.out.println(r.markdown());
+        if (!r.failures().isEmpty()) {
+            System.err.println("bench: FAILED: " + r.failures().size() + " result(s) missing or not measured; see "
+                    + args[0]);
+            System.exit(1);
+        }
+    }
+
+    static Rendered render(List<Path> files) throws IOException {
+        List<Report.Row> rows = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        StringBuilder details = new StringBuilder();
+        for (Path file : files) {
+            if (!Files.exists(file)) {
+                failures.add(file + ": missing (the benchmark did not finish)");
+                continue;
+            }
+            Report.Results r = Report.JSON.readValue(file.toFile(), Report.Results.class);
+            rows.addAll(r.rows());
+            details.append("- ").append(r.title()).append(": ")
+                    .append(file.getFileName().toString().replaceFirst("\\.json$", ".md")).append('\n');
+        }
+        for (Report.Row r : rows) {
+            if (Report.FAILED.equals(r.verdict())) {
+                failures.add(r.p() + " " + r.what() + ": " + r.ours() + " / " + r.reference());
+            }
+        }
+        rows.sort(Comparator.comparing(Report.Row::p)); // stable: each benchmark's order within a P stays
+        String md = "# Benchmarks, " + LocalDate.now() + " (make bench)\n\nMachine: "
+                + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
+                + ". Details:\n" + details + "\n" + Report.table("Summary", rows)
+                + (failures.isEmpty() ? "" : "\n## Failed\n\n- " + String.join("\n- ", failures) + "\n");
+        return new Rendered(md, List.copyOf(failures));
+    }
+}
