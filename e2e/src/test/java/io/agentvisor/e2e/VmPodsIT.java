@@ -243,7 +243,7 @@ class VmPodsIT {
     @Test
     @Order(6)
     void aVmBiggerThanTheNodeStaysUnscheduledWithTheSchedulersReason() {
-        sys.apply(vmYaml("huge", "64Ti", "Always", ""));
+        sys.apply(vmYaml("huge", "1Ti", "Always", ""));
         AtomicReference<JsonNode> scheduled = new AtomicReference<>();
         await("huge: Scheduled=False with the scheduler's reason").atMost(Duration.ofMinutes(1))
                 .pollInterval(Duration.ofSeconds(1)).until(() -> {
@@ -252,7 +252,7 @@ class VmPodsIT {
                     return "False".equals(c.path("status").asText()) && c.path("message").asText().contains("Insufficient memory");
                 });
         assertEquals("Pending", sys.vm("huge").path("status").path("phase").asText());
-        Summary.check("64Ti VM: pod Pending, VM Scheduled=False: " + scheduled.get().path("message").asText());
+        Summary.check("1Ti VM on a 24Gi node: pod Pending, VM Scheduled=False: " + scheduled.get().path("message").asText());
         String columns = sys.kubectl("get", "vm", "huge");
         assertTrue(columns.contains("Pending"), columns);
         sys.kubectl("delete", "vm", "huge", "--wait=true");
