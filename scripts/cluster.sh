@@ -428,7 +428,8 @@ down() {
     [ "$(cat "$NODE_LOCK" 2>/dev/null)" = "$DIR" ] && rm -f "$NODE_LOCK"
     rmdir /run/agentvisor-node 2>/dev/null || true
   fi
-  if $purge; then rm -rf "$DIR"; fi
+  # --purge: the state and the launcher log a test harness keeps beside it
+  if $purge; then rm -rf "$DIR" "$DIR.launcher.log"; fi
 }
 
 status() {
