@@ -30,7 +30,7 @@ deps:
 	@bash scripts/deps.sh all
 
 build:
-	$(MVN) -q install -DskipTests
+	$(MVN) -q package -DskipTests
 	@echo "built: bin/agentvisor, bin/helm, operator/target, agent-driver/target, vm-launcher/target"
 
 images: deps build

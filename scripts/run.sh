@@ -43,7 +43,7 @@ step "Dependencies (Debian packages, Kubernetes 1.20.2 binaries, tiny guest; cac
 bash "$ROOT/scripts/deps.sh" all || { rm -f "$STATE/run.pid"; exit 1; }
 
 step "Building Agentvisor (Maven, no tests)"
-(cd "$ROOT" && ./mvnw -B -q install -DskipTests) || { fail "build failed"; rm -f "$STATE/run.pid"; exit 1; }
+(cd "$ROOT" && ./mvnw -B -q package -DskipTests) || { fail "build failed"; rm -f "$STATE/run.pid"; exit 1; }
 
 step "Local Kubernetes node (control plane, containerd, kubelet, kube-proxy; state in .agentvisor/)"
 bash "$ROOT/scripts/cluster.sh" up --node || shutdown 1
