@@ -50,7 +50,7 @@ public interface OperatorConfig {
     interface Images {
         /** Directories on the nodes that kernels, initrds and disk images must live in. */
         @WithName("allowed-dirs")
-        @WithDefault("${user.home}/.cache/agentvisor/guest,/var/lib/agentvisor/images")
+        @WithDefault("/var/lib/agentvisor-images")
         List<String> allowedDirs();
     }
 
