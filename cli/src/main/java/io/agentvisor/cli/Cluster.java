@@ -39,6 +39,7 @@ final class Cluster implements AutoCloseable {
     }
 
     static Cluster connect(Path kubeconfig, String namespace) {
+        skipModelScan();
         Config config;
         if (kubeconfig != null) {
             try {
@@ -63,6 +64,32 @@ final class Cluster implements AutoCloseable {
         // one request per call: HTTP/1.1 over TLS, no HTTP/2 machinery (what the start-up archive holds)
         config.setHttp2Disable(true);
         return new Cluster(new KubernetesClientBuilder().withConfig(config).build());
+    }
+
+    /**
+     * fabric8's deserializer for untyped Kubernetes resources fills its kind-to-class table, on first use, by
+     * instantiating every model class of every kubernetes-model jar through ServiceLoader (about 1,000 classes,
+     * ~14% of a call's CPU); kubeconfig parsing triggers it. The CLI never deserializes an untyped resource by kind
+     * (it reads kubeconfig, VirtualMachines as generic objects, typed statuses, API errors as Status), so the table
+     * starts empty instead: an unknown kind would be read as a GenericKubernetesResource. If fabric8 changes inside,
+     * this does nothing and the table is filled as before.
+     */
+    private static void skipModelScan() {
+        try {
+            java.lang.reflect.Field table = io.fabric8.kubernetes.internal.KubernetesDeserializer.class
+                    .getDeclaredField("DEFAULT_MAPPING");
+            table.setAccessible(true);
+            synchronized (io.fabric8.kubernetes.internal.KubernetesDeserializer.class) {
+                if (table.get(null) == null) {
+                    java.lang.reflect.Constructor<?> empty = Class.forName(
+                            "io.fabric8.kubernetes.internal.KubernetesDeserializer$Mapping").getDeclaredConstructor();
+                    empty.setAccessible(true);
+                    table.set(null, empty.newInstance());
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // fabric8 changed: the scan happens as before
+        }
     }
 
     String namespace() {
