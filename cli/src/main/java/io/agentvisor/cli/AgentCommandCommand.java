@@ -53,7 +53,7 @@ final class AgentCommandCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(reply.toString());
             return ExitCode.OK;
         }
-        spec.commandLine().getErr().println("agentvisor: " + outcome.message());
+        TerminalText.println(spec.commandLine().getErr(), "agentvisor: " + outcome.message());
         return ExitCode.of(outcome);
     }
 }

@@ -122,6 +122,6 @@ final class ClusterGuestInfo {
     }
 
     private static void row(PrintWriter out, String key, String value) {
-        out.printf("%-22s: %s%n", key, value);
+        TerminalText.printf(out, "%-22s: %s%n", key, value);
     }
 }

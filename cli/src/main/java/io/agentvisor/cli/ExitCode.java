@@ -19,6 +19,12 @@ public final class ExitCode {
 
     /** cluster verbs: the Kubernetes API failed, or the named object does not exist */
     public static final int CLUSTER_ERROR = 5;
+    /**
+     * cluster verbs: an object cannot be read by the CLI (a field the API types cannot hold, e.g. a number out of
+     * range stored before the schema bounded it); one line on stderr names the object and the field, every other
+     * object is still printed
+     */
+    public static final int UNREADABLE_OBJECT = 6;
 
     public static int of(AgentOutcome<?> outcome) {
         if (outcome instanceof AgentOutcome.Success<?>) {

@@ -4,9 +4,6 @@ import io.agentvisor.agent.ResponseTimeout;
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
 import io.agentvisor.api.v1alpha1.AgentStatus;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Objects;
@@ -49,26 +46,23 @@ final class GuestAgentTimeoutCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--policy and --wait need --timeout");
         }
         PrintWriter out = spec.commandLine().getOut();
-        try (KubernetesClient client = cluster.client()) {
-            VirtualMachine vm = ClusterOptions.vm(client, vmName);
+        try (Cluster cluster = this.cluster.connect()) {
+            VirtualMachine vm = cluster.vm(vmName);
             if (timeout == null) {
-                out.println(describe(vm));
+                TerminalText.println(out, describe(vm));
                 return ExitCode.OK;
             }
             Object value = apiValue(spec.commandLine().getParseResult().matchedOption("--timeout").originalStringValues().get(0));
-            String patch = policy != null ? "{\"spec\":{\"responseTimeout\":" + json(value) + "}}"
-                    : "{\"spec\":{\"guestAgent\":{\"responseTimeout\":" + json(value) + "}}}";
-            PatchContext merge = new PatchContext.Builder().withPatchType(PatchType.JSON_MERGE).build();
             if (policy != null) {
-                ClusterOptions.policy(client, policy);
-                client.resources(io.agentvisor.api.v1alpha1.GuestAgentPolicy.class).withName(policy).patch(merge, patch);
-                out.printf("GuestAgentPolicy %s: responseTimeout set to %s%n", policy, value);
+                cluster.requirePolicy(policy);
+                cluster.mergePatchPolicy(policy, "{\"spec\":{\"responseTimeout\":" + json(value) + "}}");
+                TerminalText.printf(out, "GuestAgentPolicy %s: responseTimeout set to %s%n", policy, value);
             } else {
-                client.resources(VirtualMachine.class).withName(vmName).patch(merge, patch);
-                out.printf("%s: spec.guestAgent.responseTimeout set to %s%n", vmName, value);
+                cluster.mergePatchVm(vmName, "{\"spec\":{\"guestAgent\":{\"responseTimeout\":" + json(value) + "}}}");
+                TerminalText.printf(out, "%s: spec.guestAgent.responseTimeout set to %s%n", vmName, value);
             }
             if (waitApplied) {
-                return waitUntilApplied(client, out);
+                return waitUntilApplied(cluster, out);
             }
             return ExitCode.OK;
         }
@@ -88,21 +82,21 @@ final class GuestAgentTimeoutCommand implements Callable<Integer> {
         return value instanceof Integer ? value.toString() : "\"" + value + "\"";
     }
 
-    private int waitUntilApplied(KubernetesClient client, PrintWriter out) throws InterruptedException {
+    private int waitUntilApplied(Cluster cluster, PrintWriter out) throws InterruptedException {
         int wanted = timeout.value();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            VirtualMachine vm = ClusterOptions.vm(client, vmName);
+            VirtualMachine vm = cluster.vm(vmName);
             AgentPolicyStatus desired = vm.getStatus() == null ? null : vm.getStatus().getAgentPolicy();
             AgentStatus applied = vm.getStatus() == null ? null : vm.getStatus().getAgent();
             if (desired != null && Objects.equals(desired.getResponseTimeout(), wanted) && applied != null
                     && Objects.equals(applied.getResponseTimeout(), wanted)) {
-                out.println(describe(vm));
+                TerminalText.println(out, describe(vm));
                 return ExitCode.OK;
             }
             Thread.sleep(500);
         }
-        spec.commandLine().getErr().println("agentvisor: the node did not report timeout " + wanted
+        TerminalText.println(spec.commandLine().getErr(), "agentvisor: the node did not report timeout " + wanted
                 + " applied within 60 s (is the VM running and a higher-priority setting in the way? see "
                 + "'agentvisor guest-agent-timeout " + vmName + "')");
         return ExitCode.CLUSTER_ERROR;

@@ -35,11 +35,14 @@ import picocli.CommandLine.Option;
 final class GuestInfoCommand implements Callable<Integer> {
     enum Format { json, table }
 
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .addModule(new SimpleModule().addSerializer(Instant.class, ToStringSerializer.instance))
-            .build();
+    /** Built on first use: only {@code --socket} with JSON output needs it. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = JsonMapper.builder()
+                .serializationInclusion(JsonInclude.Include.NON_NULL)
+                .enable(SerializationFeature.INDENT_OUTPUT)
+                .addModule(new SimpleModule().addSerializer(Instant.class, ToStringSerializer.instance))
+                .build();
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -64,9 +67,8 @@ final class GuestInfoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "give either --socket PATH or a VM name");
         }
         if (vmName != null) {
-            try (io.fabric8.kubernetes.client.KubernetesClient client = cluster.client()) {
-                ClusterGuestInfo.print(spec.commandLine().getOut(), ClusterOptions.vm(client, vmName),
-                        format == Format.json, Instant.now());
+            try (Cluster c = cluster.connect()) {
+                ClusterGuestInfo.print(spec.commandLine().getOut(), c.vm(vmName), format == Format.json, Instant.now());
             }
             return ExitCode.OK;
         }
@@ -78,12 +80,12 @@ final class GuestInfoCommand implements Callable<Integer> {
             outcome = AgentOutcome.await(runtime.open(agent.socket, agent.agentOptions()).guestInfo());
         }
         if (!(outcome instanceof AgentOutcome.Success<GuestInfo> s)) {
-            spec.commandLine().getErr().println("agentvisor: " + outcome.message());
+            TerminalText.println(spec.commandLine().getErr(), "agentvisor: " + outcome.message());
             return ExitCode.of(outcome);
         }
         PrintWriter out = spec.commandLine().getOut();
         if (format == Format.json) {
-            out.println(JSON.writeValueAsString(s.result()));
+            out.println(Json.MAPPER.writeValueAsString(s.result()));
         } else {
             table(out, s.result());
         }
@@ -120,14 +122,14 @@ final class GuestInfoCommand implements Callable<Integer> {
         if (g.filesystems() != null) {
             row(out, "filesystems", g.filesystems().size() + "");
             for (GuestFilesystem f : g.filesystems()) {
-                out.printf("  %-28s %-10s %-12s %s%n", nz(f.mountPoint()), nz(f.type()), nz(f.name()),
+                TerminalText.printf(out, "  %-28s %-10s %-12s %s%n", nz(f.mountPoint()), nz(f.type()), nz(f.name()),
                         f.totalBytes() == null ? "" : size(f.usedBytes()) + " / " + size(f.totalBytes()));
             }
         }
         if (g.interfaces() != null) {
             row(out, "interfaces", g.interfaces().size() + "");
             for (GuestNetworkInterface i : g.interfaces()) {
-                out.printf("  %-16s %-18s %s%n", nz(i.name()), nz(i.hardwareAddress()), i.ipAddresses().stream()
+                TerminalText.printf(out, "  %-16s %-18s %s%n", nz(i.name()), nz(i.hardwareAddress()), i.ipAddresses().stream()
                         .map(ip -> ip.address() + "/" + ip.prefix()).collect(Collectors.joining(" ")));
             }
         }
@@ -137,7 +139,7 @@ final class GuestInfoCommand implements Callable<Integer> {
     }
 
     private static void row(PrintWriter out, String key, String value) {
-        out.printf("%-12s %s%n", key, value);
+        TerminalText.printf(out, "%-12s %s%n", key, value);
     }
 
     private static String nz(String s) {

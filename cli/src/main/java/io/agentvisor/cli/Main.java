@@ -1,6 +1,9 @@
 package io.agentvisor.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,13 +13,6 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "agentvisor", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Virtual machines on Kubernetes with a bounded, observable QEMU guest agent.",
-        subcommands = {
-            AgentCommandCommand.class,
-            GuestInfoCommand.class,
-            GuestAgentTimeoutCommand.class,
-            StatusCommand.class,
-            CommandLine.HelpCommand.class,
-        },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",
@@ -25,38 +21,94 @@ import picocli.CommandLine.Command;
             "3:the guest agent is not responding (timeout)",
             "4:guest agent error or not connected (no socket, EOF, oversize reply)",
             "5:cluster verbs: the Kubernetes API failed or the object does not exist",
+            "6:cluster verbs: an object cannot be read (its field named on stderr); all others were printed",
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        int code = run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        stopHttpSelectors();
+        System.exit(code);
+    }
+
+    /**
+     * The JVM's exit waits up to 300 ms for every thread blocked in native code, and the JDK 17 HTTP client (under
+     * fabric8) keeps its selector thread in epoll until the client is garbage: closing the Kubernetes client does
+     * not end it. Interrupting that idle thread wakes its selector and ends it; its client is closed already.
+     */
+    private static void stopHttpSelectors() {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t != Thread.currentThread() && t.getName().startsWith("HttpClient-")
+                    && t.getName().endsWith("-SelectorManager")) {
+                t.interrupt();
+                try {
+                    t.join(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** The verbs, in the order {@code --help} lists them. */
+    private static final Map<String, Supplier<Object>> VERBS = verbs();
+
+    private static Map<String, Supplier<Object>> verbs() {
+        Map<String, Supplier<Object>> v = new LinkedHashMap<>();
+        v.put("agent-command", AgentCommandCommand::new);
+        v.put("guestinfo", GuestInfoCommand::new);
+        v.put("guest-agent-timeout", GuestAgentTimeoutCommand::new);
+        v.put("status", StatusCommand::new);
+        v.put("help", CommandLine.HelpCommand::new);
+        return v;
+    }
+
+    /**
+     * The command line for these arguments. Picocli builds the model of every registered verb by reflection on
+     * each start; when the first argument names a verb, only that verb is registered (its parsing, help and errors
+     * are the same either way), otherwise all of them (top-level help, suggestions for a mistyped verb).
+     */
+    static CommandLine commandLine(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        String first = args.length > 0 ? args[0] : null;
+        if (first != null && VERBS.containsKey(first) && !first.equals("help")) {
+            cl.addSubcommand(first, VERBS.get(first).get());
+        } else {
+            VERBS.forEach((name, verb) -> cl.addSubcommand(name, verb.get()));
+        }
+        return cl;
     }
 
     /** Runs the CLI in-process and returns its exit code (tests use this). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         // usage errors: one line on stderr, no usage dump
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println(c.getCommandSpec().qualifiedName() + ": " + ex.getMessage()
+            TerminalText.println(c.getErr(), c.getCommandSpec().qualifiedName() + ": " + ex.getMessage()
                     + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
             c.getErr().flush();
             return ExitCode.USAGE;
         });
         // a bug must still be one line, never a stack trace
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            if (ex instanceof ClusterOptions.ClusterException
-                    || ex instanceof io.fabric8.kubernetes.client.KubernetesClientException) {
-                c.getErr().println("agentvisor: " + clusterMessage(ex));
+            if (ex instanceof Cluster.UnreadableObjectException) {
+                TerminalText.println(c.getErr(), "agentvisor: " + ex.getMessage());
+                c.getErr().flush();
+                return ExitCode.UNREADABLE_OBJECT;
+            }
+            if (ex instanceof ClusterOptions.ClusterException || isKubernetesClientException(ex)) {
+                TerminalText.println(c.getErr(), "agentvisor: " + clusterMessage(ex));
                 c.getErr().flush();
                 return ExitCode.CLUSTER_ERROR;
             }
-            c.getErr().println("agentvisor: internal error: " + ex);
+            TerminalText.println(c.getErr(), "agentvisor: internal error: " + ex);
             c.getErr().flush();
             return ExitCode.AGENT_ERROR;
         });
@@ -64,6 +116,16 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** By name: a verb that never touched the cluster must not load the Kubernetes client to find out. */
+    private static boolean isKubernetesClientException(Throwable ex) {
+        for (Class<?> c = ex.getClass(); c != null; c = c.getSuperclass()) {
+            if (c.getName().equals("io.fabric8.kubernetes.client.KubernetesClientException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The first line of what the API said, without fabric8's request dump. */

@@ -2,7 +2,6 @@ package io.agentvisor.cli;
 
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,17 +28,23 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (KubernetesClient client = cluster.client()) {
-            List<VirtualMachine> vms = new ArrayList<>(allNamespaces
-                    ? client.resources(VirtualMachine.class).inAnyNamespace().list().getItems()
-                    : client.resources(VirtualMachine.class).list().getItems());
+        try (Cluster c = cluster.connect()) {
+            // an object the CLI cannot decode gets its own line on stderr; every other VM is still listed
+            List<String> unreadable = new ArrayList<>();
+            List<VirtualMachine> vms = c.vms(allNamespaces, e -> unreadable.add(e.getMessage()));
+            for (String u : unreadable) {
+                TerminalText.println(spec.commandLine().getErr(), "agentvisor: " + u);
+            }
+            int exit = unreadable.isEmpty() ? ExitCode.OK : ExitCode.UNREADABLE_OBJECT;
             vms.sort(Comparator.comparing((VirtualMachine v) -> v.getMetadata().getNamespace())
                     .thenComparing(v -> v.getMetadata().getName()));
             PrintWriter out = spec.commandLine().getOut();
             if (vms.isEmpty()) {
-                spec.commandLine().getErr().println("no VirtualMachines in "
-                        + (allNamespaces ? "any namespace" : "namespace " + client.getNamespace()));
-                return ExitCode.OK;
+                if (unreadable.isEmpty()) {
+                    TerminalText.println(spec.commandLine().getErr(), "no VirtualMachines in "
+                            + (allNamespaces ? "any namespace" : "namespace " + c.namespace()));
+                }
+                return exit;
             }
             List<String[]> rows = new ArrayList<>();
             rows.add(allNamespaces ? new String[] {"NAMESPACE", "NAME", "PHASE", "NODE", "AGENT", "TIMEOUT", "SOURCE",
@@ -65,7 +70,7 @@ final class StatusCommand implements Callable<Integer> {
                 rows.add(row.toArray(String[]::new));
             }
             Tables.print(out, rows);
-            return ExitCode.OK;
+            return exit;
         }
     }
 

@@ -8,7 +8,10 @@ final class Tables {
     private Tables() {
     }
 
+    /** Prints the rows; every cell goes through {@link TerminalText#escape} first, so widths are what is shown. */
     static void print(PrintWriter out, List<String[]> rows) {
+        rows = rows.stream().map(r -> java.util.Arrays.stream(r).map(TerminalText::escape).toArray(String[]::new))
+                .toList();
         int[] widths = new int[rows.get(0).length];
         for (String[] row : rows) {
             for (int i = 0; i < row.length; i++) {

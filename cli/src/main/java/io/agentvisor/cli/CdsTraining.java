@@ -1,0 +1,271 @@
+package io.agentvisor.cli;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The class-data-sharing training run behind {@code bin/agentvisor}'s start-up time. The build (and the launcher,
+ * when the archive is missing or older than the jar) runs this once with {@code -XX:ArchiveClassesAtExit}: every
+ * verb runs in-process against throw-away local endpoints (a local HTTPS server answering like the Kubernetes
+ * API for one VirtualMachine, a local unix socket answering like qemu-ga), so the archive holds the classes a
+ * real call loads: picocli's model, kubeconfig parsing, the fabric8 client over the JDK HTTP client, TLS,
+ * Jackson and the agent client. Nothing here is a test: outputs are discarded, and any failure only makes the
+ * archive smaller (the CLI works the same without it).
+ */
+public final class CdsTraining {
+    private CdsTraining() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Files.createTempDirectory("agentvisor-cds");
+        try {
+            run("--help");
+            run("--version");
+            for (String verb : new String[] {"agent-command", "guestinfo", "guest-agent-timeout", "status"}) {
+                run(verb, "--help");
+            }
+            run("guestinfo"); // a usage error
+            trainCluster(dir);
+            trainAgent(dir);
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path p : files.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    private static int run(String... args) {
+        return Main.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), args);
+    }
+
+    private static final String VM = """
+            {"apiVersion":"agentvisor.io/v1alpha1","kind":"VirtualMachine","metadata":{"name":"demo",\
+            "namespace":"default","uid":"0a3c3e5e-1d3c-4f5e-9c1e-2a1b5e6f7a8b","resourceVersion":"1",\
+            "generation":1,"creationTimestamp":"2026-01-01T00:00:00Z","labels":{"app":"demo"}},\
+            "spec":{"runStrategy":"Always","cpu":{"cores":1},"memory":"256Mi","boot":{"kernel":"/k","initrd":"/i",\
+            "cmdline":"console=ttyS0"},"guestAgent":{"enabled":true,"responseTimeout":3}},\
+            "status":{"phase":"Running","nodeName":"node-a","qemu":{"pid":4242},\
+            "agentPolicy":{"responseTimeout":3,"unresponsiveAfter":3,"source":"GuestAgentPolicy/default/demo",\
+            "commandTimeouts":{"guest-get-fsinfo":10}},\
+            "agent":{"state":"Responsive","connected":true,"responsive":true,"responseTimeout":3,"version":"7.2.0",\
+            "lastContact":"2026-01-01T00:00:00Z","lastError":{"reason":"Timeout","message":"m"}},\
+            "guest":{"hostname":"guest","osInfo":{"id":"tiny","name":"Tiny","prettyName":"Tiny 1.0",\
+            "version":"1","versionId":"1","kernelRelease":"6.1","kernelVersion":"#1","machine":"x86_64"},\
+            "timezone":{"name":"UTC","offset":0},"users":[{"userName":"root","domain":"d","loginTime":1.5}],\
+            "filesystems":[{"name":"vda","mountPoint":"/","type":"ext4","usedBytes":1,"totalBytes":2}],\
+            "interfaces":[{"name":"eth0","mac":"52:54:00:00:00:01","ipAddresses":["10.0.2.15/24"]}]},\
+            "conditions":[{"type":"Ready","status":"True","reason":"Ready","message":"m",\
+            "lastTransitionTime":"2026-01-01T00:00:00Z","observedGeneration":1}]}}""";
+
+    private static final String POLICY = """
+            {"apiVersion":"agentvisor.io/v1alpha1","kind":"GuestAgentPolicy","metadata":{"name":"demo",\
+            "namespace":"default","resourceVersion":"1"},"spec":{"selector":{},"responseTimeout":3}}""";
+
+    private static void trainCluster(Path dir) throws Exception {
+        HttpServer server = httpsServer(dir);
+        server.createContext("/", CdsTraining::api);
+        server.start();
+        try {
+            String scheme = server instanceof HttpsServer ? "https" : "http";
+            Path kubeconfig = dir.resolve("kubeconfig");
+            Files.writeString(kubeconfig, """
+                    apiVersion: v1
+                    kind: Config
+                    clusters:
+                    - name: local
+                      cluster:
+                        server: %s://127.0.0.1:%d
+                        insecure-skip-tls-verify: true
+                    users:
+                    - name: user
+                      user:
+                        token: training
+                    contexts:
+                    - name: local
+                      context:
+                        cluster: local
+                        user: user
+                        namespace: default
+                    current-context: local
+                    """.formatted(scheme, server.getAddress().getPort()));
+            String kc = kubeconfig.toString();
+            run("status", "--kubeconfig", kc);
+            run("status", "-A", "--kubeconfig", kc);
+            run("guestinfo", "demo", "--kubeconfig", kc);
+            run("guestinfo", "demo", "-o", "json", "--kubeconfig", kc);
+            run("guest-agent-timeout", "demo", "--kubeconfig", kc);
+            run("guest-agent-timeout", "demo", "--timeout", "2", "--kubeconfig", kc);
+            run("guest-agent-timeout", "demo", "--timeout", "Block", "--policy", "demo", "--kubeconfig", kc);
+            run("guestinfo", "missing", "--kubeconfig", kc);
+            run("status", "--kubeconfig", dir.resolve("no-such-kubeconfig").toString());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /** HTTPS with a throw-away self-signed key from the JDK's keytool (TLS is most of a real call); else HTTP. */
+    private static HttpServer httpsServer(Path dir) throws Exception {
+        InetSocketAddress local = new InetSocketAddress("127.0.0.1", 0);
+        Path keystore = dir.resolve("training.p12");
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        try {
+            Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "training", "-keyalg", "EC",
+                    "-dname", "CN=localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore",
+                    keystore.toString(), "-storepass", "training", "-keypass", "training")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                return HttpServer.create(local, 0);
+            }
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(keystore)) {
+                ks.load(in, "training".toCharArray());
+            }
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, "training".toCharArray());
+            SSLContext ssl = SSLContext.getInstance("TLS");
+            ssl.init(kmf.getKeyManagers(), null, null);
+            HttpsServer https = HttpsServer.create(local, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(ssl));
+            return https;
+        } catch (IOException e) {
+            return HttpServer.create(local, 0);
+        }
+    }
+
+    private static final Pattern ONE = Pattern.compile(".*/namespaces/[^/]+/(virtualmachines|guestagentpolicies)/([^/]+)");
+
+    private static void api(HttpExchange ex) throws IOException {
+        ex.getRequestBody().readAllBytes();
+        String path = ex.getRequestURI().getPath();
+        Matcher one = ONE.matcher(path);
+        String body;
+        int code = 200;
+        if (one.matches() && !one.group(2).equals("demo")) {
+            code = 404;
+            body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"NotFound\",\"code\":404,"
+                    + "\"message\":\"not found\"}";
+        } else if (one.matches()) {
+            body = one.group(1).equals("virtualmachines") ? VM : POLICY;
+        } else {
+            body = "{\"apiVersion\":\"agentvisor.io/v1alpha1\",\"kind\":\"VirtualMachineList\",\"metadata\":"
+                    + "{\"resourceVersion\":\"1\"},\"items\":[" + VM + "," + VM.replace("\"demo\"", "\"other\"") + "]}";
+        }
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(code, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    /** A unix socket answering like qemu-ga: sync, ping, info; every other command is refused. */
+    private static void trainAgent(Path dir) throws Exception {
+        Path socket = dir.resolve("qga.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            Thread agent = new Thread(() -> {
+                while (server.isOpen()) {
+                    try (SocketChannel c = server.accept()) {
+                        answer(c);
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "cds-training-agent");
+            agent.setDaemon(true);
+            agent.start();
+            String s = socket.toString();
+            run("agent-command", "--socket", s, "{\"execute\":\"guest-ping\"}");
+            run("agent-command", "--socket", s, "--timeout", "2", "{\"execute\":\"guest-get-host-name\"}");
+            run("guestinfo", "--socket", s);
+            run("guestinfo", "--socket", s, "-o", "table");
+            run("agent-command", "--socket", dir.resolve("none.sock").toString(), "{\"execute\":\"guest-ping\"}");
+        } finally {
+            Files.deleteIfExists(socket);
+        }
+    }
+
+    private static void answer(SocketChannel c) throws IOException {
+        InputStream in = Channels.newInputStream(c);
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
+        int depth = 0;
+        boolean string = false;
+        boolean escaped = false;
+        for (int b; (b = in.read()) >= 0;) {
+            if (b == 0xff) {
+                continue;
+            }
+            if (depth > 0 || b == '{') {
+                request.write(b);
+            }
+            if (string) {
+                escaped = !escaped && b == '\\';
+                string = escaped || b != '"';
+                continue;
+            }
+            if (b == '"') {
+                string = true;
+            } else if (b == '{') {
+                depth++;
+            } else if (b == '}' && --depth == 0) {
+                c.write(ByteBuffer.wrap(reply(request.toString(StandardCharsets.UTF_8))));
+                request.reset();
+            }
+        }
+    }
+
+    private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*(-?\\d+)");
+
+    private static byte[] reply(String request) {
+        String r;
+        if (request.contains("guest-sync")) {
+            Matcher id = ID.matcher(request);
+            r = (request.contains("guest-sync-delimited") ? "\u00ff" : "") + "{\"return\": "
+                    + (id.find() ? id.group(1) : "0") + "}";
+            return (r + "\n").getBytes(StandardCharsets.ISO_8859_1);
+        } else if (request.contains("\"guest-ping\"")) {
+            r = "{\"return\": {}}";
+        } else if (request.contains("\"guest-info\"")) {
+            r = "{\"return\": {\"version\": \"7.2.0\", \"supported_commands\": [{\"enabled\": true, \"name\": "
+                    + "\"guest-ping\", \"success-response\": true}, {\"enabled\": true, \"name\": \"guest-get-host-name\","
+                    + " \"success-response\": true}, {\"enabled\": false, \"name\": \"guest-exec\", "
+                    + "\"success-response\": true}]}}";
+        } else if (request.contains("\"guest-get-host-name\"")) {
+            r = "{\"return\": {\"host-name\": \"guest\"}}";
+        } else if (request.contains("\"guest-get-time\"")) {
+            r = "{\"return\": " + Instant.now().toEpochMilli() * 1_000_000 + "}";
+        } else {
+            r = "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command has not been found\"}}";
+        }
+        return (r + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+}
