@@ -294,8 +294,8 @@ control_plane_up() {
   kubeconfig "$DIR/kubeconfig" agentvisor-admin "https://127.0.0.1:$APISERVER_PORT"
   wait_for kube-apiserver 90 kubectl --kubeconfig "$DIR/kubeconfig" get --raw /readyz
   local inner="https://127.0.0.1:$APISERVER_PORT"
-  kubeconfig "$DIR/controller-manager.kubeconfig" system:kube-controller-manager "$inner"
   if $node; then
+    kubeconfig "$DIR/controller-manager.kubeconfig" system:kube-controller-manager "$inner"
     say "kube-controller-manager (all controllers) and kube-scheduler"
     start kube-controller-manager "${NS[@]}" "$K8S_BIN_DIR/kube-controller-manager" \
       --kubeconfig "$DIR/controller-manager.kubeconfig" --controllers '*' --use-service-account-credentials \
@@ -306,9 +306,10 @@ control_plane_up() {
     start kube-scheduler "${NS[@]}" "$K8S_BIN_DIR/kube-scheduler" --kubeconfig "$DIR/scheduler.kubeconfig" \
       --leader-elect=false --port 0 --secure-port 0 --bind-address 127.0.0.1 --v=0
   else
+    # only two controllers and no per-controller service accounts (no token controller): they act as the admin
     say "kube-controller-manager (garbage collector, namespace deletion)"
     start kube-controller-manager "$K8S_BIN_DIR/kube-controller-manager" \
-      --kubeconfig "$DIR/controller-manager.kubeconfig" --controllers garbagecollector,namespace \
+      --kubeconfig "$DIR/kubeconfig" --controllers garbagecollector,namespace \
       --leader-elect=false --port 0 --secure-port 0 --bind-address 127.0.0.1 --v=0
   fi
 }
