@@ -32,6 +32,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -54,7 +55,8 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
  */
 @ControllerConfiguration(name = VirtualMachineReconciler.NAME, fieldManager = Agentvisor.OPERATOR_FIELD_MANAGER,
         // labels (policy selectors) and annotations (Manual requests) matter, not only spec generations
-        generationAwareEventProcessing = false)
+        generationAwareEventProcessing = false,
+        informer = @Informer(itemStore = WithoutManagedFields.class))
 public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     public static final String NAME = "virtualmachine";
     private static final Logger LOG = Logger.getLogger(VirtualMachineReconciler.class);
@@ -92,6 +94,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         policies = new InformerEventSource<>(InformerEventSourceConfiguration
                 .from(GuestAgentPolicy.class, VirtualMachine.class)
                 .withName("policies")
+                .withItemStore(new WithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper(p -> context.getPrimaryCache().list(p.getMetadata().getNamespace())
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build(), context);
@@ -99,6 +102,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, VirtualMachine.class)
                 .withName("pods")
                 .withLabelSelector(VmPods.SELECTOR)
+                .withItemStore(new WithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(VirtualMachine.class))
                 .build(), context);
         return List.of(policies, pods);
