@@ -153,8 +153,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         String foreign = null;
         String refused = null;
         if (pod != null && !ownedBy(pod, vm)) {
-            foreign = "pod " + podName + " exists and is not this VM's (no controller ownerReference to uid "
-                    + vm.getMetadata().getUid() + "): delete or rename it";
+            foreign = foreignMessage(podName, vm);
             pod = null;
         }
         Desire desire = desire(vm, strategy, pod, current);
@@ -172,6 +171,12 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             } else if (pod == null && desire.run() && valid) {
                 try {
                     pod = createPod(vm, context, problems);
+                    if (pod != null) {
+                        // into the cache at once: the next reconcile must not take the pod for gone (Once)
+                        pods.handleRecentResourceCreate(ResourceID.fromResource(vm), pod);
+                    }
+                } catch (ForeignPod e) {
+                    foreign = e.getMessage();
                 } catch (KubernetesClientException e) {
                     if (e.getCode() != 403 && e.getCode() != 400) {
                         throw e;
@@ -196,6 +201,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         Condition scheduled;
         if (foreign != null) {
             desired.setPhase(Phase.Failed);
+            reschedule = REFUSED_RETRY; // a pod without our label is not watched: look again
             scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, "PodConflict", foreign, generation,
                     before.get(ConditionTypes.SCHEDULED), now);
         } else if (pod == null) {
@@ -259,6 +265,10 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     }
 
     static Desire desire(VirtualMachine vm, RunStrategy strategy, Pod pod, VirtualMachineStatus status) {
+        if (vm.getMetadata().getDeletionTimestamp() != null) {
+            // e.g. foreground deletion: the garbage collector deletes the pod first, which must not come back
+            return new Desire(false, "the VM is being deleted");
+        }
         switch (strategy) {
             case Halted:
                 return new Desire(false, "runStrategy is Halted");
@@ -313,6 +323,18 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         return left.isNegative() || left.isZero() ? Duration.ZERO : left;
     }
 
+    static String foreignMessage(String podName, VirtualMachine vm) {
+        return "pod " + podName + " exists and is not this VM's (no controller ownerReference to uid "
+                + vm.getMetadata().getUid() + "): the VM gets its pod once that one is gone";
+    }
+
+    /** The VM's pod name is taken by a pod that is not the VM's. */
+    static final class ForeignPod extends RuntimeException {
+        ForeignPod(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     static boolean ownedBy(Pod pod, VirtualMachine vm) {
         List<OwnerReference> refs = pod.getMetadata().getOwnerReferences();
         return refs != null && refs.stream().anyMatch(o -> Boolean.TRUE.equals(o.getController())
@@ -353,6 +375,11 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             return created;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
+                Pod existing = context.getClient().pods().inNamespace(vm.getMetadata().getNamespace())
+                        .withName(pod.getMetadata().getName()).get();
+                if (existing != null && !ownedBy(existing, vm)) {
+                    throw new ForeignPod(foreignMessage(pod.getMetadata().getName(), vm));
+                }
                 return null; // created by an earlier reconcile the pod cache has not shown yet
             }
             if (e.getCode() == 422) {

@@ -183,6 +183,25 @@ class VmPodIT {
         assertNull(pod(ns, "odd"));
     }
 
+    @Test
+    void aPodNameTakenByAnotherPodIsShownAndFreedLater() {
+        String ns = newNamespace("vmtaken");
+        client().pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+                .withName("vm-taken").endMetadata().withNewSpec().withAutomountServiceAccountToken(false)
+                .addNewContainer().withName("c").withImage("x")
+                .endContainer().endSpec().build()).create();
+        create(newVm(ns, "taken", Map.of(), "256Mi"));
+        VirtualMachine blocked = awaitVm(ns, "taken", v -> conditionIs(v, ConditionTypes.SCHEDULED, "False",
+                "PodConflict"));
+        assertTrue(scheduled(blocked).getMessage().startsWith("pod vm-taken exists and is not this VM's"),
+                scheduled(blocked).getMessage());
+        assertEquals(Phase.Failed, blocked.getStatus().getPhase());
+        client().pods().inNamespace(ns).withName("vm-taken").delete();
+        Pod mine = awaitPod(ns, "taken", p -> p.getMetadata().getOwnerReferences() != null
+                && !p.getMetadata().getOwnerReferences().isEmpty());
+        assertEquals(blocked.getMetadata().getUid(), mine.getMetadata().getOwnerReferences().get(0).getUid());
+    }
+
     private static ContainerStatus terminated(String reason, int exitCode) {
         return new ContainerStatusBuilder().withName(VmPods.CONTAINER).withImage("agentvisor/vm-launcher:it")
                 .withImageID("").withReady(false).withRestartCount(0).withNewState().withNewTerminated()
