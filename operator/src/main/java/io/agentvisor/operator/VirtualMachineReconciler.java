@@ -61,7 +61,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     public static final String NAME = "virtualmachine";
     private static final Logger LOG = Logger.getLogger(VirtualMachineReconciler.class);
     static final List<String> OWN_CONDITIONS = List.of(ConditionTypes.SPEC_VALID, ConditionTypes.POLICY_APPLIED,
-            ConditionTypes.SCHEDULED);
+            ConditionTypes.SCHEDULED, ConditionTypes.RESTART_REQUIRED);
     /** A pod that ended is replaced (Always, RerunOnFailure after a failure) no sooner than this after it ended. */
     static final Duration REPLACE_BACKOFF = Duration.ofSeconds(10);
     /** How soon a pod the apiserver refused (403/400) is tried again. */
@@ -228,6 +228,11 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             desired.setRestartCount(VmPodStatus.restartCount(pod));
             desired.setLastTermination(VmPodStatus.lastTermination(pod));
             scheduled = scheduledCondition(pod, generation, before.get(ConditionTypes.SCHEDULED), now);
+            String outdated = outdated(vm, pod, desire, valid);
+            if (outdated != null) {
+                conditions.add(Conditions.of(ConditionTypes.RESTART_REQUIRED, true, "PodOutdated", outdated,
+                        generation, before.get(ConditionTypes.RESTART_REQUIRED), now));
+            }
         }
         conditions.add(scheduled);
 
@@ -258,6 +263,23 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         recordTermination(vm, current.getLastTermination(), desired.getLastTermination());
         return reschedule == null ? UpdateControl.noUpdate() : UpdateControl.<VirtualMachine>noUpdate()
                 .rescheduleAfter(reschedule);
+    }
+
+    /** Why the running pod differs from the one the VM would get now, or null. */
+    private String outdated(VirtualMachine vm, Pod pod, Desire desire, boolean valid) {
+        if (!desire.run() || !valid || pod.getMetadata().getDeletionTimestamp() != null) {
+            return null;
+        }
+        String has = pod.getMetadata().getAnnotations() == null ? null
+                : pod.getMetadata().getAnnotations().get(VmPods.POD_SPEC_HASH);
+        String wants;
+        try {
+            wants = VmPodBuilder.build(vm, podSettings).getMetadata().getAnnotations().get(VmPods.POD_SPEC_HASH);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            return null;
+        }
+        return wants.equals(has) ? null : "pod " + pod.getMetadata().getName() + " was created from another spec or "
+                + "other operator settings; the change applies when the VM is stopped and started again";
     }
 
     /** Whether the VM should have a running pod now, and why not. */

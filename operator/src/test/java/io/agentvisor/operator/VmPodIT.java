@@ -103,6 +103,15 @@ class VmPodIT {
         assertEquals(137, running.getStatus().getLastTermination().getExitCode());
         assertTrue(conditionIs(running, ConditionTypes.SCHEDULED, "True", ConditionTypes.REASON_PLACED));
         assertEquals("pod vm-web is bound to node node-a", scheduled(running).getMessage());
+        assertNull(Conditions.find(running.getStatus().getConditions(), ConditionTypes.RESTART_REQUIRED));
+
+        // a pod's spec cannot change: more memory applies at the next start, and the VM says so
+        String podUid = pod(ns, "web").getMetadata().getUid();
+        patchVm(ns, "web", "{\"spec\":{\"memory\":\"512Mi\"}}");
+        VirtualMachine outdated = awaitVm(ns, "web", v -> conditionIs(v, ConditionTypes.RESTART_REQUIRED, "True",
+                "PodOutdated"));
+        assertEquals(podUid, pod(ns, "web").getMetadata().getUid(), "the running VM is not restarted");
+        assertEquals(Phase.Running, outdated.getStatus().getPhase());
 
         // Halted: the pod is deleted with its grace period (the kubelet would now stop the guest) ...
         patchVm(ns, "web", "{\"spec\":{\"runStrategy\":\"Halted\"}}");
