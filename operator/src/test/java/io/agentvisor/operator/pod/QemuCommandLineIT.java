@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.qmp.QmpClient;
 import io.agentvisor.testsupport.AgentProbe;
 import io.agentvisor.testsupport.Repo;
@@ -47,7 +48,7 @@ class QemuCommandLineIT {
                     true, List.of(new VmSpec.PortSpec("http", port, "TCP")), true);
             // what the pod's mounts do: in-pod paths -> files here
             Map<String, String> mounts = new TreeMap<>(Map.of(
-                    "/var/run/agentvisor/", dir + "/",
+                    VmPods.RUN_DIR + "/", dir + "/",
                     QemuCommandLine.KERNEL_PATH, TinyGuest.kernel().toString(),
                     QemuCommandLine.INITRD_PATH, TinyGuest.initrd().toString(),
                     "/vm/disks/0data/disk.img", data.toString(),
