@@ -16,6 +16,7 @@ import io.agentvisor.api.v1alpha1.GuestAgentPolicyStatus;
 import io.agentvisor.api.v1alpha1.SpecValidation;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -30,7 +31,8 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
  * One reconciler per GuestAgentPolicy: counts the VMs it governs and flags priority ties ({@code Conflict}) and
  * specs the schema could not reject ({@code Accepted}). Writes status only when it changed.
  */
-@ControllerConfiguration(name = GuestAgentPolicyReconciler.NAME, fieldManager = Agentvisor.OPERATOR_FIELD_MANAGER)
+@ControllerConfiguration(name = GuestAgentPolicyReconciler.NAME, fieldManager = Agentvisor.OPERATOR_FIELD_MANAGER,
+        informer = @Informer(itemStore = WithoutManagedFields.class))
 public class GuestAgentPolicyReconciler implements Reconciler<GuestAgentPolicy> {
     public static final String NAME = "guestagentpolicy";
     static final List<String> OWN_CONDITIONS = List.of(ConditionTypes.ACCEPTED, ConditionTypes.CONFLICT);
@@ -53,6 +55,7 @@ public class GuestAgentPolicyReconciler implements Reconciler<GuestAgentPolicy> 
         vms = new InformerEventSource<>(InformerEventSourceConfiguration
                 .from(VirtualMachine.class, GuestAgentPolicy.class)
                 .withName("virtualmachines")
+                .withItemStore(new WithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper(vm -> context.getPrimaryCache()
                         .list(vm.getMetadata().getNamespace()).map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))

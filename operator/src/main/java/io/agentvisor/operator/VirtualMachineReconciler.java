@@ -32,6 +32,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -54,12 +55,13 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
  */
 @ControllerConfiguration(name = VirtualMachineReconciler.NAME, fieldManager = Agentvisor.OPERATOR_FIELD_MANAGER,
         // labels (policy selectors) and annotations (Manual requests) matter, not only spec generations
-        generationAwareEventProcessing = false)
+        generationAwareEventProcessing = false,
+        informer = @Informer(itemStore = WithoutManagedFields.class))
 public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     public static final String NAME = "virtualmachine";
     private static final Logger LOG = Logger.getLogger(VirtualMachineReconciler.class);
     static final List<String> OWN_CONDITIONS = List.of(ConditionTypes.SPEC_VALID, ConditionTypes.POLICY_APPLIED,
-            ConditionTypes.SCHEDULED);
+            ConditionTypes.SCHEDULED, ConditionTypes.RESTART_REQUIRED);
     /** A pod that ended is replaced (Always, RerunOnFailure after a failure) no sooner than this after it ended. */
     static final Duration REPLACE_BACKOFF = Duration.ofSeconds(10);
     /** How soon a pod the apiserver refused (403/400) is tried again. */
@@ -92,6 +94,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         policies = new InformerEventSource<>(InformerEventSourceConfiguration
                 .from(GuestAgentPolicy.class, VirtualMachine.class)
                 .withName("policies")
+                .withItemStore(new WithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper(p -> context.getPrimaryCache().list(p.getMetadata().getNamespace())
                         .map(ResourceID::fromResource).collect(Collectors.toSet()))
                 .build(), context);
@@ -99,6 +102,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, VirtualMachine.class)
                 .withName("pods")
                 .withLabelSelector(VmPods.SELECTOR)
+                .withItemStore(new WithoutManagedFields<>())
                 .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(VirtualMachine.class))
                 .build(), context);
         return List.of(policies, pods);
@@ -149,8 +153,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         String foreign = null;
         String refused = null;
         if (pod != null && !ownedBy(pod, vm)) {
-            foreign = "pod " + podName + " exists and is not this VM's (no controller ownerReference to uid "
-                    + vm.getMetadata().getUid() + "): delete or rename it";
+            foreign = foreignMessage(podName, vm);
             pod = null;
         }
         Desire desire = desire(vm, strategy, pod, current);
@@ -168,6 +171,12 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             } else if (pod == null && desire.run() && valid) {
                 try {
                     pod = createPod(vm, context, problems);
+                    if (pod != null) {
+                        // into the cache at once: the next reconcile must not take the pod for gone (Once)
+                        pods.handleRecentResourceCreate(ResourceID.fromResource(vm), pod);
+                    }
+                } catch (ForeignPod e) {
+                    foreign = e.getMessage();
                 } catch (KubernetesClientException e) {
                     if (e.getCode() != 403 && e.getCode() != 400) {
                         throw e;
@@ -192,6 +201,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         Condition scheduled;
         if (foreign != null) {
             desired.setPhase(Phase.Failed);
+            reschedule = REFUSED_RETRY; // a pod without our label is not watched: look again
             scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, "PodConflict", foreign, generation,
                     before.get(ConditionTypes.SCHEDULED), now);
         } else if (pod == null) {
@@ -218,6 +228,11 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             desired.setRestartCount(VmPodStatus.restartCount(pod));
             desired.setLastTermination(VmPodStatus.lastTermination(pod));
             scheduled = scheduledCondition(pod, generation, before.get(ConditionTypes.SCHEDULED), now);
+            String outdated = outdated(vm, pod, desire, valid);
+            if (outdated != null) {
+                conditions.add(Conditions.of(ConditionTypes.RESTART_REQUIRED, true, "PodOutdated", outdated,
+                        generation, before.get(ConditionTypes.RESTART_REQUIRED), now));
+            }
         }
         conditions.add(scheduled);
 
@@ -250,11 +265,32 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
                 .rescheduleAfter(reschedule);
     }
 
+    /** Why the running pod differs from the one the VM would get now, or null. */
+    private String outdated(VirtualMachine vm, Pod pod, Desire desire, boolean valid) {
+        if (!desire.run() || !valid || pod.getMetadata().getDeletionTimestamp() != null) {
+            return null;
+        }
+        String has = pod.getMetadata().getAnnotations() == null ? null
+                : pod.getMetadata().getAnnotations().get(VmPods.POD_SPEC_HASH);
+        String wants;
+        try {
+            wants = VmPodBuilder.build(vm, podSettings).getMetadata().getAnnotations().get(VmPods.POD_SPEC_HASH);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            return null;
+        }
+        return wants.equals(has) ? null : "pod " + pod.getMetadata().getName() + " was created from another spec or "
+                + "other operator settings; the change applies when the VM is stopped and started again";
+    }
+
     /** Whether the VM should have a running pod now, and why not. */
     record Desire(boolean run, String why) {
     }
 
     static Desire desire(VirtualMachine vm, RunStrategy strategy, Pod pod, VirtualMachineStatus status) {
+        if (vm.getMetadata().getDeletionTimestamp() != null) {
+            // e.g. foreground deletion: the garbage collector deletes the pod first, which must not come back
+            return new Desire(false, "the VM is being deleted");
+        }
         switch (strategy) {
             case Halted:
                 return new Desire(false, "runStrategy is Halted");
@@ -309,6 +345,18 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         return left.isNegative() || left.isZero() ? Duration.ZERO : left;
     }
 
+    static String foreignMessage(String podName, VirtualMachine vm) {
+        return "pod " + podName + " exists and is not this VM's (no controller ownerReference to uid "
+                + vm.getMetadata().getUid() + "): the VM gets its pod once that one is gone";
+    }
+
+    /** The VM's pod name is taken by a pod that is not the VM's. */
+    static final class ForeignPod extends RuntimeException {
+        ForeignPod(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     static boolean ownedBy(Pod pod, VirtualMachine vm) {
         List<OwnerReference> refs = pod.getMetadata().getOwnerReferences();
         return refs != null && refs.stream().anyMatch(o -> Boolean.TRUE.equals(o.getController())
@@ -349,6 +397,11 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             return created;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 409) {
+                Pod existing = context.getClient().pods().inNamespace(vm.getMetadata().getNamespace())
+                        .withName(pod.getMetadata().getName()).get();
+                if (existing != null && !ownedBy(existing, vm)) {
+                    throw new ForeignPod(foreignMessage(pod.getMetadata().getName(), vm));
+                }
                 return null; // created by an earlier reconcile the pod cache has not shown yet
             }
             if (e.getCode() == 422) {

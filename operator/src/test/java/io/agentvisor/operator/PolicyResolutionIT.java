@@ -55,7 +55,9 @@ class PolicyResolutionIT {
         VirtualMachine plain = awaitVm(ns, "plain", v -> Objects.equals(timeout(v), 30));
         assertEquals("GuestAgentPolicy/" + ns + "/everyone", source(plain));
         assertEquals(-2, timeout(awaitVm(ns, "web-1", v -> timeout(v) != null)));
-        VirtualMachine gold = awaitVm(ns, "gold-1", v -> Objects.equals(timeout(v), 3));
+        // the resolved settings and the condition are two writes: wait for both
+        VirtualMachine gold = awaitVm(ns, "gold-1", v -> Objects.equals(timeout(v), 3)
+                && Conditions.find(v.getStatus().getConditions(), ConditionTypes.POLICY_APPLIED) != null);
         assertEquals("GuestAgentPolicy/" + ns + "/gold-a", source(gold));
         Condition applied = Conditions.find(gold.getStatus().getConditions(), ConditionTypes.POLICY_APPLIED);
         assertEquals("True", applied.getStatus());
@@ -130,7 +132,8 @@ class PolicyResolutionIT {
         assertEquals("False", accepted.getStatus());
         assertEquals("not applied to any VirtualMachine: spec.commandTimeouts.reboot: \"reboot\" is not a qemu-ga "
                 + "command name (guest-...)", accepted.getMessage());
-        VirtualMachine vm = awaitVm(ns, "outside", v -> Objects.equals(timeout(v), 6));
+        VirtualMachine vm = awaitVm(ns, "outside", v -> Objects.equals(timeout(v), 6)
+                && Conditions.find(v.getStatus().getConditions(), ConditionTypes.SPEC_VALID) != null);
         Condition valid = Conditions.find(vm.getStatus().getConditions(), ConditionTypes.SPEC_VALID);
         assertEquals("False", valid.getStatus());
         assertTrue(valid.getMessage().startsWith("spec.boot.kernel: \"/etc/passwd\" is outside the allowed image "

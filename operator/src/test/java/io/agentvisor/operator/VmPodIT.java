@@ -103,6 +103,15 @@ class VmPodIT {
         assertEquals(137, running.getStatus().getLastTermination().getExitCode());
         assertTrue(conditionIs(running, ConditionTypes.SCHEDULED, "True", ConditionTypes.REASON_PLACED));
         assertEquals("pod vm-web is bound to node node-a", scheduled(running).getMessage());
+        assertNull(Conditions.find(running.getStatus().getConditions(), ConditionTypes.RESTART_REQUIRED));
+
+        // a pod's spec cannot change: more memory applies at the next start, and the VM says so
+        String podUid = pod(ns, "web").getMetadata().getUid();
+        patchVm(ns, "web", "{\"spec\":{\"memory\":\"512Mi\"}}");
+        VirtualMachine outdated = awaitVm(ns, "web", v -> conditionIs(v, ConditionTypes.RESTART_REQUIRED, "True",
+                "PodOutdated"));
+        assertEquals(podUid, pod(ns, "web").getMetadata().getUid(), "the running VM is not restarted");
+        assertEquals(Phase.Running, outdated.getStatus().getPhase());
 
         // Halted: the pod is deleted with its grace period (the kubelet would now stop the guest) ...
         patchVm(ns, "web", "{\"spec\":{\"runStrategy\":\"Halted\"}}");
@@ -181,6 +190,25 @@ class VmPodIT {
         String message = Conditions.find(bad.getStatus().getConditions(), ConditionTypes.SPEC_VALID).getMessage();
         assertTrue(message.startsWith("the VM's pod is invalid: ") && message.contains("tolerations"), message);
         assertNull(pod(ns, "odd"));
+    }
+
+    @Test
+    void aPodNameTakenByAnotherPodIsShownAndFreedLater() {
+        String ns = newNamespace("vmtaken");
+        client().pods().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+                .withName("vm-taken").endMetadata().withNewSpec().withAutomountServiceAccountToken(false)
+                .addNewContainer().withName("c").withImage("x")
+                .endContainer().endSpec().build()).create();
+        create(newVm(ns, "taken", Map.of(), "256Mi"));
+        VirtualMachine blocked = awaitVm(ns, "taken", v -> conditionIs(v, ConditionTypes.SCHEDULED, "False",
+                "PodConflict"));
+        assertTrue(scheduled(blocked).getMessage().startsWith("pod vm-taken exists and is not this VM's"),
+                scheduled(blocked).getMessage());
+        assertEquals(Phase.Failed, blocked.getStatus().getPhase());
+        client().pods().inNamespace(ns).withName("vm-taken").delete();
+        Pod mine = awaitPod(ns, "taken", p -> p.getMetadata().getOwnerReferences() != null
+                && !p.getMetadata().getOwnerReferences().isEmpty());
+        assertEquals(blocked.getMetadata().getUid(), mine.getMetadata().getOwnerReferences().get(0).getUid());
     }
 
     private static ContainerStatus terminated(String reason, int exitCode) {

@@ -12,6 +12,11 @@ public final class ConditionTypes {
     public static final String SCHEDULED = "Scheduled";
     /** status.agentPolicy is resolved (True, reason Resolved) or cannot be (False, InvalidPolicy). */
     public static final String POLICY_APPLIED = "PolicyApplied";
+    /**
+     * Present (True, reason PodOutdated) while the VM's pod differs from the one its spec and the operator's settings
+     * give now (a pod's spec cannot change): the change applies when the pod is replaced (stop and start the VM).
+     */
+    public static final String RESTART_REQUIRED = "RestartRequired";
     /** What the schema cannot check: image paths inside the allowed directories, boot source present, ... */
     public static final String SPEC_VALID = "SpecValid";
 

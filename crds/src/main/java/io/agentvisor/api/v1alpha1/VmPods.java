@@ -34,6 +34,8 @@ public final class VmPods {
      * deleted (the guest is shut down within the pod's termination grace).
      */
     public static final String REQUESTED_STATE = "agentvisor.io/requested-state";
+    /** Annotation on a VM's pod: a hash of the pod spec it was created with (to tell when it is outdated). */
+    public static final String POD_SPEC_HASH = "agentvisor.io/pod-spec-hash";
 
     private static final int MAX_NAME = 253;
     private static final int MAX_LABEL = 63;

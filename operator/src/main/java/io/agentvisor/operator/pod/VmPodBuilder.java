@@ -1,6 +1,10 @@
 package io.agentvisor.operator.pod;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +34,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
  * The VM's pod as a pure function of the VirtualMachine and the operator's {@link PodSettings} (the contract is
@@ -218,7 +223,7 @@ public final class VmPodBuilder {
             podSecurity.withSysctls(new Sysctl("net.ipv4.ip_unprivileged_port_start", "0"));
         }
 
-        return new PodBuilder()
+        Pod pod = new PodBuilder()
                 .withNewMetadata().withName(VmPods.podName(name)).withNamespace(vm.getMetadata().getNamespace())
                 .withLabels(labels)
                 .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion(vm.getApiVersion())
@@ -236,7 +241,21 @@ public final class VmPodBuilder {
                 .withPriorityClassName(s.getPriorityClassName())
                 .withContainers(qemu).withVolumes(volumes)
                 .endSpec().build();
+        pod.getMetadata().setAnnotations(Map.of(VmPods.POD_SPEC_HASH, specHash(pod)));
+        return pod;
     }
+
+    /** A hash of the pod's spec as built here (the apiserver adds defaults, so a stored pod is not hashed again). */
+    public static String specHash(Pod pod) {
+        try {
+            byte[] json = SERIALIZATION.asJson(pod.getSpec()).getBytes(StandardCharsets.UTF_8);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json)).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     private static void hostFile(List<Volume> volumes, List<VolumeMount> mounts, String volume, String nodePath,
             String podPath) {

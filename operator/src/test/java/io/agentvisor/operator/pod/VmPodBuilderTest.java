@@ -148,6 +148,23 @@ class VmPodBuilderTest {
     }
 
     @Test
+    void thePodCarriesAHashOfItsSpec() {
+        String hash = VmPodBuilder.build(vm("web-1"), SETTINGS).getMetadata().getAnnotations()
+                .get(VmPods.POD_SPEC_HASH);
+        assertTrue(hash.matches("[0-9a-f]{16}"), hash);
+        assertEquals(hash, VmPodBuilder.build(vm("web-1"), SETTINGS).getMetadata().getAnnotations()
+                .get(VmPods.POD_SPEC_HASH), "the same spec, the same hash");
+        VirtualMachine bigger = vm("web-1");
+        bigger.getSpec().setMemory(new Quantity("512Mi"));
+        assertFalse(hash.equals(VmPodBuilder.build(bigger, SETTINGS).getMetadata().getAnnotations()
+                .get(VmPods.POD_SPEC_HASH)));
+        VirtualMachine relabelled = vm("web-1");
+        relabelled.getMetadata().setLabels(Map.of("app", "other"));
+        assertEquals(hash, VmPodBuilder.build(relabelled, SETTINGS).getMetadata().getAnnotations()
+                .get(VmPods.POD_SPEC_HASH), "labels are not the spec");
+    }
+
+    @Test
     void aHaltedVmHasNoPod() {
         VirtualMachine vm = vm("web-1");
         vm.getSpec().setRunStrategy(RunStrategy.Halted);
