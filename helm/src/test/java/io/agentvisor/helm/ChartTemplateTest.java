@@ -310,7 +310,9 @@ class ChartTemplateTest {
         assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
         assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
         assertTrue(pod.getVolumes().stream().noneMatch(v -> v.getHostPath() != null), "operator has no host access");
-        assertEquals("metadata.namespace", env(c, "AGENTVISOR_NAMESPACE").getValueFrom().getFieldRef().getFieldPath());
+        // a bounded JVM heap: the operator's RSS requirement (<= 300 MiB at 1,000 VMs) under its 512Mi limit
+        assertTrue(env(c, "JDK_JAVA_OPTIONS").getValue().contains("-Xmx96m"), env(c, "JDK_JAVA_OPTIONS").getValue());
+        assertEquals("2", env(c, "MALLOC_ARENA_MAX").getValue());
         assertEquals("/var/lib/agentvisor-images", env(c, "AGENTVISOR_IMAGES_ALLOWED_DIRS").getValue());
     }
 
