@@ -129,7 +129,8 @@ build_guest() {
   done
   for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev \
            drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci drivers/char/virtio_console \
-           drivers/input/evdev drivers/acpi/button net/core/failover drivers/net/net_failover drivers/net/virtio_net; do
+           drivers/input/evdev drivers/acpi/button net/core/failover drivers/net/net_failover drivers/net/virtio_net \
+           drivers/block/virtio_blk; do
     local f; f=$(ls "$work/kernel/lib/modules/$kver/kernel/$m".ko* 2>/dev/null | head -1 || true)
     [ -n "$f" ] || continue
     case "$f" in *.xz) xz -dc "$f" > "$r/lib/modules/$(basename "$m").ko";;
@@ -171,11 +172,21 @@ EOF
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs run /run
 mkdir -p /run/qemu-ga /var/log
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console evdev button \
-         failover net_failover virtio_net; do
+         failover net_failover virtio_net virtio_blk; do
   [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null
 done
 hostname -F /etc/hostname
 ip link set lo up 2>/dev/null
+# a test hook, only when the kernel command line asks for it: agentvisor.mark=vdX writes one line at the start
+# of that disk, so a test can see on the host that the guest wrote through QEMU to its disk image
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in agentvisor.mark=*)
+    dev="/dev/${arg#agentvisor.mark=}"
+    for i in 1 2 3 4 5 6 7 8 9 10; do [ -b "$dev" ] && break; sleep 0.5; done
+    echo "agentvisor-mark $(hostname) $(cat /proc/sys/kernel/random/boot_id)" | dd of="$dev" conv=notrunc 2>/dev/null
+    sync;;
+  esac
+done
 # the pod network through QEMU's user-mode NIC (when the VM has one): DHCP, then a small web server on port 80
 if ip link show eth0 >/dev/null 2>&1; then
   ip link set eth0 up
