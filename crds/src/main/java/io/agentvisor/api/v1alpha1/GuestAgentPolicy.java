@@ -1,5 +1,8 @@
 package io.agentvisor.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -25,5 +28,31 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Timeout", jsonPath = ".spec.responseTimeout", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "VMs", jsonPath = ".status.virtualMachines", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
-public class GuestAgentPolicy extends CustomResource<GuestAgentPolicySpec, GuestAgentPolicyStatus> implements Namespaced {
+@JsonDeserialize(using = GuestAgentPolicy.Reader.class)
+public class GuestAgentPolicy extends CustomResource<GuestAgentPolicySpec, GuestAgentPolicyStatus>
+        implements Namespaced, TolerantReader.Unreadable {
+    @JsonIgnore
+    private transient String unreadable;
+
+    /**
+     * Why this object could be read only in part (see {@link TolerantReader}): {@code <field path>: <reason>},
+     * or null when it was read whole.
+     */
+    @Override
+    @JsonIgnore
+    public String unreadable() {
+        return unreadable;
+    }
+
+    @Override
+    public void unreadable(String problem) {
+        this.unreadable = problem;
+    }
+
+    /** Reads a GuestAgentPolicy without ever failing on a field the Java types cannot hold. */
+    public static final class Reader extends TolerantReader<GuestAgentPolicy> {
+        public Reader() {
+            super(GuestAgentPolicy.class, GuestAgentPolicy::new);
+        }
+    }
 }
