@@ -5,6 +5,9 @@ import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 
 /**
  * {@code status.agentPolicy}: the effective guest agent settings of a VM, resolved by the operator field by field
@@ -19,26 +22,35 @@ public class AgentPolicyStatus {
     private Boolean enabled;
 
     @JsonPropertyDescription("Response timeout as libvirt's integer: -2 block, -1 default (5 s), 0 no wait, N seconds.")
+    @Min(-2)
+    @Max(Bounds.TIMEOUT_SECONDS)
     private Integer responseTimeout;
 
     @JsonPropertyDescription("Per-command timeouts as libvirt integers.")
-    private Map<String, Integer> commandTimeouts;
+    @Size(max = Bounds.COMMANDS)
+    private Map<String, @Min(-2) @Max(Bounds.TIMEOUT_SECONDS) Integer> commandTimeouts;
 
     @JsonPropertyDescription("Poll interval per group, Kubernetes durations.")
     private PollIntervals pollIntervals;
 
-    private List<String> blockedCommands;
+    @Size(max = Bounds.COMMANDS)
+    private List<@Size(max = Bounds.COMMAND) String> blockedCommands;
 
+    @Min(1)
+    @Max(Bounds.UNRESPONSIVE_AFTER)
     private Integer unresponsiveAfter;
 
     @JsonPropertyDescription("Where responseTimeout came from: VirtualMachine, GuestAgentPolicy/<namespace>/<name> or Default.")
+    @Size(max = Bounds.NAME)
     private String source;
 
     @JsonPropertyDescription("The winning GuestAgentPolicy (GuestAgentPolicy/<namespace>/<name>), if any matched.")
+    @Size(max = Bounds.NAME)
     private String policy;
 
     @JsonPropertyDescription("Fields taken from the VM's own spec.guestAgent.")
-    private List<String> overrides;
+    @Size(max = Bounds.CONDITIONS)
+    private List<@Size(max = Bounds.SHORT) String> overrides;
 
     public Boolean getEnabled() {
         return enabled;

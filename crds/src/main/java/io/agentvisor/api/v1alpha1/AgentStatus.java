@@ -4,6 +4,9 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 
 /** {@code status.agent}, written by the agent-driver. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -19,18 +22,23 @@ public class AgentStatus {
     private Boolean responsive;
 
     @JsonPropertyDescription("Response timeout applied on the live agent connection (libvirt integer).")
+    @Min(-2)
+    @Max(Bounds.TIMEOUT_SECONDS)
     private Integer responseTimeout;
 
     @JsonPropertyDescription("qemu-ga version reported by guest-info.")
+    @Size(max = Bounds.SHORT)
     private String version;
 
-    private List<String> supportedCommands;
+    @Size(max = Bounds.SUPPORTED_COMMANDS)
+    private List<@Size(max = Bounds.COMMAND) String> supportedCommands;
 
     private AgentError lastError;
 
     @JsonPropertyDescription("Last answered call (RFC 3339) as of the last status change: it rides along with other"
             + " status writes, at most once a minute, and never causes a write by itself (an idle VM costs no API"
             + " writes). While state is Responsive the agent is still answering; the node Lease shows the driver is watching.")
+    @Size(max = Bounds.TIME)
     private String lastContact;
 
     public AgentState getState() {

@@ -4,8 +4,10 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.IntOrString;
 
 /**
@@ -22,16 +24,19 @@ public abstract class AgentTuning {
     private IntOrString responseTimeout;
 
     @JsonPropertyDescription("Per-command response timeouts (qemu-ga command name to timeout), overriding responseTimeout.")
+    @Size(max = Bounds.COMMANDS)
     private Map<String, IntOrString> commandTimeouts;
 
     @JsonPropertyDescription("Poll interval per group of guest information.")
     private PollIntervals pollIntervals;
 
     @JsonPropertyDescription("qemu-ga commands never sent to the guest.")
-    private List<@Pattern(Patterns.AGENT_COMMAND) String> blockedCommands;
+    @Size(max = Bounds.COMMANDS)
+    private List<@Pattern(Patterns.AGENT_COMMAND) @Size(max = Bounds.COMMAND) String> blockedCommands;
 
     @JsonPropertyDescription("Consecutive timeouts after which the agent counts as unresponsive.")
     @Min(1)
+    @Max(Bounds.UNRESPONSIVE_AFTER)
     private Integer unresponsiveAfter;
 
     public IntOrString getResponseTimeout() {

@@ -12,10 +12,12 @@ public class Boot {
     @JsonPropertyDescription("Absolute path of the kernel image on the node, inside an allowed image directory.")
     @Required
     @Pattern(Patterns.ABSOLUTE_PATH)
+    @Size(max = Bounds.PATH)
     private String kernel;
 
     @JsonPropertyDescription("Absolute path of the initial ramdisk on the node, inside an allowed image directory.")
     @Pattern(Patterns.ABSOLUTE_PATH)
+    @Size(max = Bounds.PATH)
     private String initrd;
 
     @JsonPropertyDescription("Kernel command line.")

@@ -48,8 +48,8 @@ public final class Conditions {
         Condition c = new Condition();
         c.setType(type);
         c.setStatus(s);
-        c.setReason(reason);
-        c.setMessage(message);
+        c.setReason(Text.bounded(reason, Bounds.REASON));
+        c.setMessage(Text.bounded(message, Bounds.MESSAGE));
         c.setObservedGeneration(observedGeneration);
         if (previous != null && Objects.equals(previous.getStatus(), s) && previous.getLastTransitionTime() != null) {
             c.setLastTransitionTime(previous.getLastTransitionTime());

@@ -3,15 +3,26 @@ package io.agentvisor.api.v1alpha1;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 
 /** One entry of guest-get-fsinfo. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class FilesystemStatus {
+    @Size(max = Bounds.GUEST_STRING)
     private String name;
+    @Size(max = Bounds.GUEST_STRING)
     private String mountPoint;
+    @Size(max = Bounds.SHORT)
     private String type;
+    @Min(0)
+    @Max(Bounds.BYTES)
     private Long usedBytes;
+    @Min(0)
+    @Max(Bounds.BYTES)
     private Long totalBytes;
+    @Size(max = Bounds.DISKS_PER_FILESYSTEM)
     private List<GuestDisk> disks;
 
     public String getName() {

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @SchemaCustomizer(value = IntOrStringRules.class, input = Patterns.TIMEOUT_RULE)
+@SchemaCustomizer(value = PassThroughBounds.class, input = "selector;32;317")
 @SchemaCustomizer(value = IntOrStringRules.class, input = Patterns.COMMAND_TIMEOUTS_RULE)
 public class GuestAgentPolicySpec extends AgentTuning {
 
@@ -18,6 +21,8 @@ public class GuestAgentPolicySpec extends AgentTuning {
 
     @JsonPropertyDescription("Higher wins when several policies match a VM; a tie is broken by name.")
     @Default("0")
+    @Min(-Bounds.PRIORITY)
+    @Max(Bounds.PRIORITY)
     private Integer priority;
 
     public LabelSelector getSelector() {

@@ -1,12 +1,16 @@
 package io.agentvisor.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.generator.annotation.Size;
 
 /** A disk backing a guest filesystem. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GuestDisk {
+    @Size(max = Bounds.GUEST_STRING)
     private String serial;
+    @Size(max = Bounds.SHORT)
     private String busType;
+    @Size(max = Bounds.GUEST_STRING)
     private String dev;
 
     public String getSerial() {

@@ -3,6 +3,8 @@ package io.agentvisor.api.v1alpha1;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 
 /** {@code status.guest}: information from inside the guest, via its agent (KubeVirt's names). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -10,15 +12,32 @@ public class GuestStatus {
 
     private OsInfoStatus osInfo;
 
+    @Size(max = Bounds.GUEST_STRING)
     private String hostname;
 
     private TimezoneStatus timezone;
 
+    @Size(max = Bounds.USERS)
     private List<UserStatus> users;
 
+    @Size(max = Bounds.FILESYSTEMS)
     private List<FilesystemStatus> filesystems;
 
+    @Size(max = Bounds.INTERFACES)
     private List<GuestInterface> interfaces;
+
+    @JsonPropertyDescription("What the agent-driver left out because the guest reported more than status holds, e.g. "
+            + "\"users: 100000 reported, 32 kept\"; absent when nothing was cut.")
+    @Size(max = Bounds.TRUNCATED)
+    private List<@Size(max = Bounds.TRUNCATED_ENTRY) String> truncated;
+
+    public List<String> getTruncated() {
+        return truncated;
+    }
+
+    public void setTruncated(List<String> truncated) {
+        this.truncated = truncated;
+    }
 
     public OsInfoStatus getOsInfo() {
         return osInfo;

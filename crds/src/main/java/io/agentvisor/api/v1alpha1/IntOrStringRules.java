@@ -6,16 +6,17 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
  * CRD-generation hook: fabric8 drops {@code @Min}/{@code @Pattern} on int-or-string types (IntOrString, Quantity).
- * This puts {@code minimum} and {@code pattern} side by side on such a property (each applies only to its own type in
- * a structural schema). Input: {@code <property>;<minimum>;<pattern>}; a property ending in {@code .*} means the
- * values of a map. Used only while generating the CRD YAML; not loaded at run time.
+ * This puts {@code minimum}, {@code maximum}, {@code maxLength} and {@code pattern} side by side on such a property (each
+ * applies only to its own type in a structural schema). Input: {@code <property>;<minimum>;<maximum>;<maxLength>;
+ * <pattern>}; a property ending in {@code .*} means the values of a map. Used only while generating the CRD YAML; not loaded at run time.
  */
 public class IntOrStringRules implements SchemaCustomizer.Customizer {
     @Override
     public JSONSchemaProps apply(JSONSchemaProps schema, String input, KubernetesSerialization serialization) {
-        String[] parts = input.split(";", 3);
-        if (parts.length != 3) {
-            throw new IllegalArgumentException("expected <property>;<minimum>;<pattern>, got " + input);
+        String[] parts = input.split(";", 5);
+        if (parts.length != 5) {
+            throw new IllegalArgumentException("expected <property>;<minimum>;<maximum>;<maxLength>;<pattern>, got "
+                    + input);
         }
         boolean mapValues = parts[0].endsWith(".*");
         String name = mapValues ? parts[0].substring(0, parts[0].length() - 2) : parts[0];
@@ -28,7 +29,9 @@ public class IntOrStringRules implements SchemaCustomizer.Customizer {
             throw new IllegalArgumentException(parts[0] + " is not an int-or-string");
         }
         target.setMinimum(Double.valueOf(parts[1]));
-        target.setPattern(parts[2]);
+        target.setMaximum(Double.valueOf(parts[2]));
+        target.setMaxLength(Long.valueOf(parts[3]));
+        target.setPattern(parts[4]);
         return schema;
     }
 }

@@ -1,17 +1,26 @@
 package io.agentvisor.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.generator.annotation.Size;
 
 /** guest-get-osinfo. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class OsInfoStatus {
+    @Size(max = Bounds.GUEST_STRING)
     private String id;
+    @Size(max = Bounds.GUEST_STRING)
     private String name;
+    @Size(max = Bounds.GUEST_STRING)
     private String prettyName;
+    @Size(max = Bounds.GUEST_STRING)
     private String version;
+    @Size(max = Bounds.GUEST_STRING)
     private String versionId;
+    @Size(max = Bounds.GUEST_STRING)
     private String kernelRelease;
+    @Size(max = Bounds.GUEST_STRING)
     private String kernelVersion;
+    @Size(max = Bounds.GUEST_STRING)
     private String machine;
 
     public String getId() {

@@ -6,9 +6,10 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
  * CRD-generation hook: bounds every array, map and string inside a Kubernetes type we pass through (affinity,
- * tolerations), which carry no bounds of their own, so one object cannot grow without limit. Input:
+ * tolerations, label selectors), which carry no bounds of their own, so one object cannot grow without limit. Input:
  * {@code <property>;<maxItems>;<maxLength>}; arrays and maps get {@code maxItems}/{@code maxProperties}, strings
- * {@code maxLength}, unless the schema already has a bound. Used only while generating the CRD YAML.
+ * {@code maxLength}, integers the range of a Java int (every integer of these types is an int or a long), unless the
+ * schema already has a bound. Used only while generating the CRD YAML.
  */
 public class PassThroughBounds implements SchemaCustomizer.Customizer {
     @Override
@@ -39,6 +40,13 @@ public class PassThroughBounds implements SchemaCustomizer.Customizer {
         } else if ("string".equals(s.getType())) {
             if (s.getMaxLength() == null && (s.getEnum() == null || s.getEnum().isEmpty())) {
                 s.setMaxLength(maxLength);
+            }
+        } else if ("integer".equals(s.getType())) {
+            if (s.getMinimum() == null) {
+                s.setMinimum((double) Integer.MIN_VALUE);
+            }
+            if (s.getMaximum() == null) {
+                s.setMaximum((double) Integer.MAX_VALUE);
             }
         } else if ("object".equals(s.getType())) {
             if (s.getProperties() != null) {

@@ -21,9 +21,10 @@ public final class Patterns {
     public static final String FILE_NAME = "^[^/\\x00]+$";
 
     /** {@link IntOrStringRules} inputs. */
-    static final String TIMEOUT_RULE = "responseTimeout;-2;" + TIMEOUT_NAME;
-    static final String COMMAND_TIMEOUTS_RULE = "commandTimeouts.*;-2;" + TIMEOUT_NAME;
-    static final String MEMORY_RULE = "memory;1;" + MEMORY;
+    static final String TIMEOUT_RULE = "responseTimeout;-2;" + Bounds.TIMEOUT_SECONDS + ";7;" + TIMEOUT_NAME;
+    static final String COMMAND_TIMEOUTS_RULE = "commandTimeouts.*;-2;" + Bounds.TIMEOUT_SECONDS + ";7;" + TIMEOUT_NAME;
+    /** The integer form in bytes up to SpecValidation's maximum (16Ti); the string form up to 32 characters. */
+    static final String MEMORY_RULE = "memory;1;17592186044416;32;" + MEMORY;
 
     private Patterns() {
     }

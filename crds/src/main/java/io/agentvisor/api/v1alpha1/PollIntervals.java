@@ -3,6 +3,7 @@ package io.agentvisor.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
 
 /**
  * How often the agent-driver polls each {@link PollGroup}; Kubernetes durations such as 10s or 2m. One field per
@@ -13,24 +14,29 @@ public class PollIntervals {
 
     @JsonPropertyDescription("Logged-in users (guest-get-users). Default " + PollGroup.USERS_DEFAULT + ".")
     @Pattern(Patterns.POSITIVE_DURATION)
+    @Size(max = Bounds.DURATION)
     private String users;
 
     @JsonPropertyDescription("OS information, hostname and timezone. Default " + PollGroup.OS_INFO_DEFAULT + ".")
     @Pattern(Patterns.POSITIVE_DURATION)
+    @Size(max = Bounds.DURATION)
     private String osInfo;
 
     @JsonPropertyDescription("Filesystems (guest-get-fsinfo). Default " + PollGroup.FILESYSTEMS_DEFAULT + ".")
     @Pattern(Patterns.POSITIVE_DURATION)
+    @Size(max = Bounds.DURATION)
     private String filesystems;
 
     @JsonPropertyDescription("Network interfaces (guest-network-get-interfaces). Default "
             + PollGroup.INTERFACES_DEFAULT + ".")
     @Pattern(Patterns.POSITIVE_DURATION)
+    @Size(max = Bounds.DURATION)
     private String interfaces;
 
     @JsonPropertyDescription("Agent version and supported commands (guest-info). Default "
             + PollGroup.AGENT_INFO_DEFAULT + ".")
     @Pattern(Patterns.POSITIVE_DURATION)
+    @Size(max = Bounds.DURATION)
     private String agentInfo;
 
     /** The interval set for a group, or null. */

@@ -175,7 +175,7 @@ public final class SpecValidation {
         if (commandTimeouts != null) {
             commandTimeouts.forEach((command, timeout) -> {
                 String f = prefix + ".commandTimeouts." + command;
-                if (!AGENT_COMMAND.matcher(command).matches()) {
+                if (command.length() > Bounds.COMMAND || !AGENT_COMMAND.matcher(command).matches()) {
                     errors.add(f + ": \"" + command + "\" is not a qemu-ga command name (guest-...)");
                 }
                 check(() -> ApiTimeout.parse(timeout, f), errors);
@@ -192,7 +192,7 @@ public final class SpecValidation {
         if (blockedCommands != null) {
             for (int i = 0; i < blockedCommands.size(); i++) {
                 String c = blockedCommands.get(i);
-                if (c == null || !AGENT_COMMAND.matcher(c).matches()) {
+                if (c == null || c.length() > Bounds.COMMAND || !AGENT_COMMAND.matcher(c).matches()) {
                     errors.add(prefix + ".blockedCommands[" + i + "]: \"" + c
                             + "\" is not a qemu-ga command name (guest-...)");
                 }
@@ -200,6 +200,15 @@ public final class SpecValidation {
         }
         if (unresponsiveAfter != null && unresponsiveAfter < 1) {
             errors.add(prefix + ".unresponsiveAfter: must be at least 1");
+        } else if (unresponsiveAfter != null && unresponsiveAfter > Bounds.UNRESPONSIVE_AFTER) {
+            errors.add(prefix + ".unresponsiveAfter: must be at most " + Bounds.UNRESPONSIVE_AFTER);
+        }
+        // what the schema bounds, checked again for objects stored before it did: they are copied into status
+        if (commandTimeouts != null && commandTimeouts.size() > Bounds.COMMANDS) {
+            errors.add(prefix + ".commandTimeouts: " + commandTimeouts.size() + " entries, at most " + Bounds.COMMANDS);
+        }
+        if (blockedCommands != null && blockedCommands.size() > Bounds.COMMANDS) {
+            errors.add(prefix + ".blockedCommands: " + blockedCommands.size() + " entries, at most " + Bounds.COMMANDS);
         }
     }
 

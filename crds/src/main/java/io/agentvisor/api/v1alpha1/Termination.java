@@ -2,6 +2,8 @@ package io.agentvisor.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Size;
 
 /** How the VM's QEMU container last ended, from the pod's container status (e.g. reason OOMKilled). */
@@ -13,6 +15,8 @@ public class Termination {
     private String reason;
 
     @JsonPropertyDescription("Exit status of the container (QEMU's, or 128+signal).")
+    @Min(Integer.MIN_VALUE)
+    @Max(Integer.MAX_VALUE)
     private Integer exitCode;
 
     @JsonPropertyDescription("When it ended (RFC 3339).")

@@ -5,6 +5,8 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Size;
 
 /**
@@ -37,6 +39,8 @@ public class VirtualMachineStatus {
     private String podName;
 
     @JsonPropertyDescription("How often the kubelet restarted the VM's QEMU container in the current pod.")
+    @Min(0)
+    @Max(Integer.MAX_VALUE)
     private Integer restartCount;
 
     @JsonPropertyDescription("How the VM's QEMU container last ended (e.g. reason OOMKilled).")
@@ -51,6 +55,7 @@ public class VirtualMachineStatus {
     private GuestStatus guest;
 
     // ---- both (map list keyed by type) ----
+    @Size(max = Bounds.CONDITIONS)
     private List<Condition> conditions;
 
     public AgentPolicyStatus getAgentPolicy() {
