@@ -38,6 +38,8 @@ public class GuestAgentPolicyReconciler implements Reconciler<GuestAgentPolicy> 
     static final List<String> OWN_CONDITIONS = List.of(ConditionTypes.ACCEPTED, ConditionTypes.CONFLICT);
     private static final int MAX_NAMES = 5;
 
+    /** Policy uid -> the read problem last reported for it. */
+    private final java.util.Map<String, String> unreadableReported = new java.util.concurrent.ConcurrentHashMap<>();
     private final Events events;
     private final OperatorMetrics metrics;
     private final Clock clock = Clock.systemUTC();
@@ -70,6 +72,19 @@ public class GuestAgentPolicyReconciler implements Reconciler<GuestAgentPolicy> 
         Instant now = clock.instant();
         String ns = policy.getMetadata().getNamespace();
         String name = policy.getMetadata().getName();
+        // the copy handed to reconcile lost what TolerantReader noted: the cache has it
+        GuestAgentPolicy cached = context.getPrimaryCache().get(ResourceID.fromResource(policy)).orElse(policy);
+        if (cached.unreadable() != null) {
+            // the apiserver validates the whole object on a status write: only the event and the log can say it;
+            // the VMs of the namespace keep the settings last applied (PolicyResolver)
+            if (!cached.unreadable().equals(unreadableReported.put(policy.getMetadata().getUid(),
+                    cached.unreadable()))) {
+                events.warning(policy, "Unreadable", "cannot read this GuestAgentPolicy, the VMs of namespace " + ns
+                        + " keep the settings last applied: " + cached.unreadable());
+            }
+            return UpdateControl.noUpdate();
+        }
+        unreadableReported.remove(policy.getMetadata().getUid());
         List<GuestAgentPolicy> all = context.getPrimaryCache().list(ns).toList();
         List<VirtualMachine> vmList = vms.list(ns, vm -> true).toList();
         PolicyResolver.PolicyReport report = PolicyResolver.report(vmList, all).get(name);

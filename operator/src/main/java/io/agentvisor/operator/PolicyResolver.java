@@ -107,7 +107,14 @@ public final class PolicyResolver {
             }
         }
         GuestAgentSettings own = vm.getSpec() == null ? null : vm.getSpec().getGuestAgent();
-        List<String> errors = SpecValidation.validateGuestAgent(own);
+        List<String> errors = new ArrayList<>(SpecValidation.validateGuestAgent(own));
+        for (GuestAgentPolicy p : policies) {
+            // its selector is unknown: it may be the one that should win, so nothing is resolved without it
+            if (p.unreadable() != null && Objects.equals(p.getMetadata().getNamespace(),
+                    vm.getMetadata().getNamespace())) {
+                errors.add(ref(p) + " cannot be read (" + p.unreadable() + "): the settings last applied are kept");
+            }
+        }
         if (!errors.isEmpty()) {
             return new Resolution(null, winner, List.copyOf(tied), errors);
         }

@@ -66,6 +66,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     static final Duration REPLACE_BACKOFF = Duration.ofSeconds(10);
     /** How soon a pod the apiserver refused (403/400) is tried again. */
     static final Duration REFUSED_RETRY = Duration.ofSeconds(30);
+    static final String REASON_UNREADABLE = "Unreadable";
 
     private final OperatorConfig config;
     private final OperatorMetrics metrics;
@@ -73,6 +74,8 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     private final Clock clock;
     private final List<Path> allowedDirs;
     private final PodSettings podSettings;
+    /** VM uid -> the read problem last reported for it (unreadable VMs only: a handful at most). */
+    private final Map<String, String> unreadableReported = new java.util.concurrent.ConcurrentHashMap<>();
     private InformerEventSource<GuestAgentPolicy, VirtualMachine> policies;
     private InformerEventSource<Pod, VirtualMachine> pods;
 
@@ -112,6 +115,13 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     public UpdateControl<VirtualMachine> reconcile(VirtualMachine vm, Context<VirtualMachine> context) {
         Instant now = clock.instant();
         String ns = vm.getMetadata().getNamespace();
+        // the reconciler gets a copy made by serialization, which drops what TolerantReader noted: the cache has it
+        VirtualMachine cached = context.getPrimaryCache().get(ResourceID.fromResource(vm)).orElse(vm);
+        if (cached.unreadable() != null) {
+            unreadable(vm, cached.unreadable(), context, now);
+            return UpdateControl.noUpdate();
+        }
+        unreadableReported.remove(vm.getMetadata().getUid());
         VirtualMachineStatus current = vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
         Map<String, Condition> before = StatusDiff.byType(current.getConditions(), OWN_CONDITIONS);
         Long generation = vm.getMetadata().getGeneration();
@@ -280,6 +290,33 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         }
         return wants.equals(has) ? null : "pod " + pod.getMetadata().getName() + " was created from another spec or "
                 + "other operator settings; the change applies when the VM is stopped and started again";
+    }
+
+    /**
+     * A VM stored before the schema refused one of its fields, which the Java types cannot hold (see
+     * {@code TolerantReader}): its desire is unknown, so its pod is left exactly as it is (never created, never
+     * deleted); the field is named in a Warning event and the log (once per problem), and in SpecValid when the
+     * apiserver takes the write (it validates the whole object, so it refuses status writes while the stored
+     * object breaks the schema).
+     */
+    private void unreadable(VirtualMachine vm, String problem, Context<VirtualMachine> context, Instant now) {
+        String uid = vm.getMetadata().getUid();
+        if (problem.equals(unreadableReported.put(uid, problem))) {
+            return;
+        }
+        events.warning(vm, "Unreadable", "cannot read this VirtualMachine, its pod is left as it is: " + problem);
+        Condition before = vm.getStatus() == null ? null
+                : Conditions.find(vm.getStatus().getConditions(), ConditionTypes.SPEC_VALID);
+        Condition specValid = Conditions.of(ConditionTypes.SPEC_VALID, false, REASON_UNREADABLE, problem,
+                vm.getMetadata().getGeneration(), before, now);
+        try {
+            Conditions.writeOwn(context.getClient().resources(VirtualMachine.class)
+                    .inNamespace(vm.getMetadata().getNamespace()).withName(vm.getMetadata().getName()), null,
+                    List.of(ConditionTypes.SPEC_VALID), List.of(specValid), Agentvisor.OPERATOR_FIELD_MANAGER);
+        } catch (KubernetesClientException e) {
+            LOG.debugf("SpecValid of unreadable VM %s/%s not written (HTTP %d): the event says it",
+                    vm.getMetadata().getNamespace(), vm.getMetadata().getName(), e.getCode());
+        }
     }
 
     /** Whether the VM should have a running pod now, and why not. */

@@ -70,10 +70,23 @@ class ApiSchemaIT {
             "memory: 256Mi, priorityClassName: Not_A_Name | spec.priorityClassName",
             "memory: 256Mi, tolerations: [{key: '%s'}] | spec.tolerations.key",
             "memory: 256Mi, affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeSelectorTerms: [%t]}}} | spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
-            "cpu: {cores: 1} | spec.memory" })
+            "cpu: {cores: 1} | spec.memory",
+            "memory: 17592186044417 | spec.memory",
+            "memory: 256Mi, guestAgent: {unresponsiveAfter: 3000000000} | spec.guestAgent.unresponsiveAfter",
+            "memory: 256Mi, guestAgent: {responseTimeout: 3000000000} | spec.guestAgent.responseTimeout",
+            "memory: 256Mi, guestAgent: {commandTimeouts: {guest-ping: 86401}} | spec.guestAgent.commandTimeouts.guest-ping",
+            "memory: 256Mi, guestAgent: {blockedCommands: [%c]} | spec.guestAgent.blockedCommands",
+            "memory: 256Mi, guestAgent: {pollIntervals: {users: '%d'}} | spec.guestAgent.pollIntervals.users",
+            "memory: 256Mi, boot: {kernel: '/%p'} | spec.boot.kernel",
+            "memory: 256Mi, tolerations: [{key: k, tolerationSeconds: 3000000000}] | spec.tolerations.tolerationSeconds",
+            "memory: 256Mi, nodeSelector: {%n} | spec.nodeSelector" })
     void invalidVirtualMachinesAreRejectedNamingTheField(String template, String field) {
         // %s: a 2,000-character string, %t: 40 node selector terms (pass-through types are bounded too)
         String spec = template.replace("%s", "k".repeat(2000))
+                .replace("%c", String.join(", ", java.util.Collections.nCopies(65, "guest-exec")))
+                .replace("%d", "1".repeat(40) + "s").replace("%p", "p".repeat(5000))
+                .replace("%n", String.join(", ", java.util.stream.IntStream.range(0, 40).mapToObj(i -> "k" + i + ": v")
+                        .toList()))
                 .replace("%t", String.join(", ", java.util.Collections.nCopies(40, "{matchExpressions: []}")));
         KubernetesClientException e = assertThrows(KubernetesClientException.class,
                 () -> create("VirtualMachine", "bad-vm", "{" + spec + "}"));
@@ -89,10 +102,13 @@ class ApiSchemaIT {
             "selector: {}, unresponsiveAfter: 0 | spec.unresponsiveAfter",
             "selector: {}, pollIntervals: {osInfo: soon} | spec.pollIntervals.osInfo",
             "selector: {}, blockedCommands: [guest-exec, 'rm -rf'] | spec.blockedCommands",
-            "selector: {}, commandTimeouts: {guest-get-users: -9} | spec.commandTimeouts.guest-get-users" })
+            "selector: {}, commandTimeouts: {guest-get-users: -9} | spec.commandTimeouts.guest-get-users",
+            "selector: {}, priority: 3000000000 | spec.priority",
+            "selector: {}, unresponsiveAfter: 1001 | spec.unresponsiveAfter",
+            "selector: {matchLabels: {a: '%s'}} | spec.selector.matchLabels.a" })
     void invalidPoliciesAreRejectedNamingTheField(String spec, String field) {
         KubernetesClientException e = assertThrows(KubernetesClientException.class,
-                () -> create("GuestAgentPolicy", "bad-gap", "{" + spec + "}"));
+                () -> create("GuestAgentPolicy", "bad-gap", "{" + spec.replace("%s", "v".repeat(400)) + "}"));
         assertEquals(422, e.getCode(), e.getMessage());
         assertTrue(e.getMessage().contains(field), e.getMessage());
     }
