@@ -5,6 +5,7 @@ import io.agentvisor.agent.GuestNetworkInterface;
 import io.agentvisor.api.v1alpha1.AgentError;
 import io.agentvisor.api.v1alpha1.AgentState;
 import io.agentvisor.api.v1alpha1.AgentStatus;
+import io.agentvisor.api.v1alpha1.Bounds;
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.api.v1alpha1.Conditions;
@@ -13,6 +14,7 @@ import io.agentvisor.api.v1alpha1.GuestInterface;
 import io.agentvisor.api.v1alpha1.FilesystemStatus;
 import io.agentvisor.api.v1alpha1.OsInfoStatus;
 import io.agentvisor.api.v1alpha1.GuestStatus;
+import io.agentvisor.api.v1alpha1.Text;
 import io.agentvisor.api.v1alpha1.TimezoneStatus;
 import io.agentvisor.api.v1alpha1.UserStatus;
 import io.agentvisor.api.v1alpha1.QemuStatus;
@@ -58,12 +60,13 @@ public final class StatusBuilder {
         ag.setState(!s.agentConfigured() ? AgentState.Disabled
                 : !agentLive || !a.connected() && !a.responsive() ? AgentState.Disconnected
                 : a.responsive() ? AgentState.Responsive : AgentState.Unresponsive);
-        ag.setVersion(a.version());
-        ag.setSupportedCommands(a.supportedCommands());
+        ag.setVersion(Text.bounded(a.version(), Bounds.SHORT));
+        ag.setSupportedCommands(a.supportedCommands() == null ? null : a.supportedCommands().stream()
+                .limit(Bounds.SUPPORTED_COMMANDS).map(c -> Text.bounded(c, Bounds.COMMAND)).toList());
         if (agentLive && a.errorReason() != null) {
             AgentError e = new AgentError();
-            e.setReason(a.errorReason());
-            e.setMessage(a.errorMessage());
+            e.setReason(Text.bounded(a.errorReason(), Bounds.REASON));
+            e.setMessage(Text.bounded(a.errorMessage(), Bounds.MESSAGE));
             e.setTime(a.errorTime() == null ? null : rfc3339(a.errorTime()));
             ag.setLastError(e);
         }
@@ -149,74 +152,129 @@ public final class StatusBuilder {
         return t.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
+    /**
+     * Guest facts as status holds them: at most {@link Bounds#USERS} users, {@link Bounds#FILESYSTEMS} filesystems
+     * ({@link Bounds#DISKS_PER_FILESYSTEM} disks each), {@link Bounds#INTERFACES} interfaces ({@link Bounds#ADDRESSES}
+     * addresses each), every string cut to its schema bound with control and bidi characters replaced, numbers
+     * outside the schema's range left out; what was cut is named in {@code truncated}. However the guest answers,
+     * the result fits the schema and stays under {@link Bounds#GUEST_STATUS_BYTES} bytes of JSON.
+     */
     static GuestStatus guest(AgentView a) {
         GuestStatus g = new GuestStatus();
+        Cuts cuts = new Cuts();
         if (a.osInfo() != null) {
             var o = a.osInfo();
             OsInfoStatus os = new OsInfoStatus();
-            os.setId(o.id());
-            os.setName(o.name());
-            os.setPrettyName(o.prettyName());
-            os.setVersion(o.version());
-            os.setVersionId(o.versionId());
-            os.setKernelRelease(o.kernelRelease());
-            os.setKernelVersion(o.kernelVersion());
-            os.setMachine(o.machine());
+            os.setId(cuts.guest(o.id()));
+            os.setName(cuts.guest(o.name()));
+            os.setPrettyName(cuts.guest(o.prettyName()));
+            os.setVersion(cuts.guest(o.version()));
+            os.setVersionId(cuts.guest(o.versionId()));
+            os.setKernelRelease(cuts.guest(o.kernelRelease()));
+            os.setKernelVersion(cuts.guest(o.kernelVersion()));
+            os.setMachine(cuts.guest(o.machine()));
             g.setOsInfo(os);
         }
-        g.setHostname(a.hostname());
+        g.setHostname(cuts.guest(a.hostname()));
         if (a.timezone() != null) {
             TimezoneStatus tz = new TimezoneStatus();
-            tz.setName(a.timezone().zone());
-            tz.setOffset(a.timezone().offsetSeconds());
+            tz.setName(cuts.text(a.timezone().zone(), Bounds.SHORT));
+            int offset = a.timezone().offsetSeconds();
+            tz.setOffset(Math.abs((long) offset) <= Bounds.DAY_SECONDS ? offset : null);
             g.setTimezone(tz);
         }
         if (a.users() != null) {
-            g.setUsers(a.users().stream().map(u -> {
+            g.setUsers(cuts.list("users", a.users(), Bounds.USERS).stream().map(u -> {
                 UserStatus x = new UserStatus();
-                x.setUserName(u.user());
-                x.setDomain(u.domain());
-                x.setLoginTime(u.loginTime() == null ? null : u.loginTime().toEpochMilli() / 1000.0);
+                x.setUserName(cuts.guest(u.user()));
+                x.setDomain(cuts.text(u.domain(), Bounds.SHORT));
+                double login = u.loginTime() == null ? -1 : u.loginTime().toEpochMilli() / 1000.0;
+                x.setLoginTime(login >= 0 && login <= Bounds.EPOCH_SECONDS ? login : null);
                 return x;
             }).toList());
         }
         if (a.filesystems() != null) {
-            g.setFilesystems(a.filesystems().stream().map(StatusBuilder::filesystem).toList());
+            g.setFilesystems(cuts.list("filesystems", a.filesystems(), Bounds.FILESYSTEMS).stream()
+                    .map(f -> filesystem(f, cuts)).toList());
         }
         if (a.interfaces() != null) {
-            g.setInterfaces(a.interfaces().stream().map(StatusBuilder::iface).toList());
+            g.setInterfaces(cuts.list("interfaces", a.interfaces(), Bounds.INTERFACES).stream()
+                    .map(i -> iface(i, cuts)).toList());
         }
         boolean empty = g.getOsInfo() == null && g.getHostname() == null && g.getTimezone() == null
                 && g.getUsers() == null && g.getFilesystems() == null && g.getInterfaces() == null;
+        g.setTruncated(cuts.summary());
         return empty ? null : g;
     }
 
-    private static FilesystemStatus filesystem(GuestFilesystem f) {
+    private static FilesystemStatus filesystem(GuestFilesystem f, Cuts cuts) {
         var x = new FilesystemStatus();
-        x.setName(f.name());
-        x.setMountPoint(f.mountPoint());
-        x.setType(f.type());
-        x.setUsedBytes(f.usedBytes());
-        x.setTotalBytes(f.totalBytes());
+        x.setName(cuts.guest(f.name()));
+        x.setMountPoint(cuts.guest(f.mountPoint()));
+        x.setType(cuts.text(f.type(), Bounds.SHORT));
+        x.setUsedBytes(bytes(f.usedBytes()));
+        x.setTotalBytes(bytes(f.totalBytes()));
         if (f.disks() != null && !f.disks().isEmpty()) {
-            x.setDisks(f.disks().stream().map(d -> {
+            x.setDisks(cuts.list("disks (of the filesystems kept)", f.disks(), Bounds.DISKS_PER_FILESYSTEM).stream().map(d -> {
                 GuestDisk gd = new GuestDisk();
-                gd.setDev(d.device());
-                gd.setSerial(d.serial());
-                gd.setBusType(d.busType());
+                gd.setDev(cuts.text(d.device(), Bounds.SHORT));
+                gd.setSerial(cuts.text(d.serial(), Bounds.SHORT));
+                gd.setBusType(cuts.text(d.busType(), Bounds.SHORT));
                 return gd;
             }).toList());
         }
         return x;
     }
 
-    private static GuestInterface iface(GuestNetworkInterface i) {
+    private static Long bytes(Long n) {
+        return n == null || n < 0 || n > Bounds.BYTES ? null : n;
+    }
+
+    private static GuestInterface iface(GuestNetworkInterface i, Cuts cuts) {
         GuestInterface x = new GuestInterface();
-        x.setName(i.name());
-        x.setMac(i.hardwareAddress());
+        x.setName(cuts.text(i.name(), Bounds.SHORT));
+        x.setMac(cuts.text(i.hardwareAddress(), Bounds.SHORT));
         if (i.ipAddresses() != null && !i.ipAddresses().isEmpty()) {
-            x.setIpAddresses(i.ipAddresses().stream().map(ip -> ip.address() + "/" + ip.prefix()).toList());
+            x.setIpAddresses(cuts.list("addresses (of the interfaces kept)", i.ipAddresses(), Bounds.ADDRESSES).stream()
+                    .map(ip -> cuts.text(ip.address() + "/" + ip.prefix(), Bounds.SHORT)).toList());
         }
         return x;
+    }
+
+    /** What {@link #guest} cut, in the words of {@code status.guest.truncated}. */
+    private static final class Cuts {
+        private final java.util.Map<String, long[]> lists = new java.util.LinkedHashMap<>();
+        private int strings;
+
+        <T> List<T> list(String what, List<T> all, int max) {
+            if (all.size() <= max) {
+                return all;
+            }
+            long[] n = lists.computeIfAbsent(what, k -> new long[2]);
+            n[0] += all.size();
+            n[1] += max;
+            return all.subList(0, max);
+        }
+
+        String guest(String s) {
+            return text(s, Bounds.GUEST_STRING);
+        }
+
+        String text(String s, int max) {
+            if (Text.exceeds(s, max)) {
+                strings++;
+            }
+            return Text.bounded(s, max);
+        }
+
+        List<String> summary() {
+            List<String> out = new ArrayList<>();
+            lists.forEach((what, n) -> out.add(what + ": " + n[0] + " reported, " + n[1] + " kept"));
+            if (strings > 0) {
+                out.add(strings + " string(s) cut to their maximum length");
+            }
+            return out.isEmpty() ? null : out.stream().limit(Bounds.TRUNCATED)
+                    .map(e -> Text.bounded(e, Bounds.TRUNCATED_ENTRY)).toList();
+        }
     }
 }

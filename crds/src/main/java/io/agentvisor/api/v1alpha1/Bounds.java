@@ -37,13 +37,13 @@ public final class Bounds {
     public static final int TIME = 64;
     /** A Kubernetes object name. */
     public static final int NAME = 253;
-    /** Short words: types, MACs, addresses, field names. */
+    /** Short words: types, MACs, addresses, device and interface names, domains, field names. */
     public static final int SHORT = 64;
-    /** Guest-reported names: hostname, user, mount point, OS strings. */
+    /** Guest-reported names: hostname, user name, filesystem name, mount point, OS strings. */
     public static final int GUEST_STRING = 256;
     public static final int USERS = 32;
-    public static final int FILESYSTEMS = 32;
-    public static final int DISKS_PER_FILESYSTEM = 4;
+    public static final int FILESYSTEMS = 16;
+    public static final int DISKS_PER_FILESYSTEM = 2;
     public static final int INTERFACES = 16;
     public static final int ADDRESSES = 16;
     /** Entries of status.guest.truncated (one per capped list or field group). */
@@ -59,7 +59,7 @@ public final class Bounds {
     /** Linux PID_MAX_LIMIT. */
     public static final long PID = 4_194_304;
     /** Worst case of status.guest as JSON (UTF-8), every list full and every string at its bound. */
-    public static final int GUEST_STATUS_BYTES = 128 * 1024;
+    public static final int GUEST_STATUS_BYTES = 144 * 1024;
 
     private Bounds() {
     }

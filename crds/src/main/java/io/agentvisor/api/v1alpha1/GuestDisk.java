@@ -6,11 +6,11 @@ import io.fabric8.generator.annotation.Size;
 /** A disk backing a guest filesystem. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GuestDisk {
-    @Size(max = Bounds.GUEST_STRING)
+    @Size(max = Bounds.SHORT)
     private String serial;
     @Size(max = Bounds.SHORT)
     private String busType;
-    @Size(max = Bounds.GUEST_STRING)
+    @Size(max = Bounds.SHORT)
     private String dev;
 
     public String getSerial() {

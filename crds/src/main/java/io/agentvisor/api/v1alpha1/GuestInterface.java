@@ -9,7 +9,7 @@ import io.fabric8.generator.annotation.Size;
 /** One entry of guest-network-get-interfaces. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GuestInterface {
-    @Size(max = Bounds.GUEST_STRING)
+    @Size(max = Bounds.SHORT)
     private String name;
     @Size(max = Bounds.SHORT)
     private String mac;

@@ -11,7 +11,7 @@ import io.fabric8.generator.annotation.Size;
 public class UserStatus {
     @Size(max = Bounds.GUEST_STRING)
     private String userName;
-    @Size(max = Bounds.GUEST_STRING)
+    @Size(max = Bounds.SHORT)
     private String domain;
 
     @JsonPropertyDescription("Login time, seconds since the epoch.")
