@@ -54,6 +54,8 @@ public final class NodeDriver implements AutoCloseable {
     private final ExecutorService actors;
     private final Map<String, VmRuntime> runtimes = new ConcurrentHashMap<>();
     private final Map<String, VirtualMachine> vms = new ConcurrentHashMap<>();
+    /** VM uid -> the read problem last logged for it (unreadable VMs only). */
+    private final Map<String, String> unreadableLogged = new ConcurrentHashMap<>();
     private volatile Accelerator.Verdict kvm;
     private SharedIndexInformer<VirtualMachine> vmInformer;
     private SharedIndexInformer<Pod> podInformer;
@@ -100,6 +102,7 @@ public final class NodeDriver implements AutoCloseable {
             public void onDelete(VirtualMachine vm, boolean finalStateUnknown) {
                 String uid = vm.getMetadata().getUid();
                 vms.remove(uid);
+                unreadableLogged.remove(uid);
                 runtimes.values().stream().filter(r -> uid.equals(r.vmUid())).forEach(r -> r.vm(null));
             }
         }, 0);
@@ -130,6 +133,20 @@ public final class NodeDriver implements AutoCloseable {
 
     private void vmChanged(VirtualMachine vm) {
         String uid = vm.getMetadata().getUid();
+        if (vm.unreadable() != null) {
+            // stored before the schema refused one of its fields (TolerantReader read what it could): said once per
+            // problem; the VM's pod keeps the settings of the last readable version, if this driver saw one
+            if (!vm.unreadable().equals(unreadableLogged.put(uid, vm.unreadable()))) {
+                LOG.warnf("VirtualMachine %s/%s cannot be read: %s", vm.getMetadata().getNamespace(),
+                        vm.getMetadata().getName(), vm.unreadable());
+            }
+            VirtualMachine known = vms.get(uid);
+            if (known != null && known.unreadable() == null) {
+                return;
+            }
+        } else {
+            unreadableLogged.remove(uid);
+        }
         vms.put(uid, vm);
         runtimes.values().stream().filter(r -> uid.equals(r.vmUid())).forEach(r -> r.vm(vm));
     }

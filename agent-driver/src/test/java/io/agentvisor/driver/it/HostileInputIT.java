@@ -1,0 +1,218 @@
+package io.agentvisor.driver.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.agentvisor.agent.ScriptedAgent;
+import io.agentvisor.api.v1alpha1.Agentvisor;
+import io.agentvisor.api.v1alpha1.Bounds;
+import io.agentvisor.api.v1alpha1.GuestStatus;
+import io.agentvisor.api.v1alpha1.VirtualMachine;
+import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
+import io.agentvisor.testsupport.KubeApiServer;
+import io.agentvisor.testsupport.Repo;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged driver against what no well-behaved tenant or guest produces: a VirtualMachine stored while the schema
+ * was looser than the Java types (it is named in the log; the VM watch goes on, so a VM created after it is served),
+ * and a guest agent (the scripted one: a real qemu-ga cannot be made to) that reports 100,000 users and a 1 MiB
+ * host name full of terminal escapes: the VM's status stays small, marked truncated, and writable. The VM pod's
+ * QEMU is a real one without a guest ({@code -machine none}), its agent socket the scripted agent's.
+ */
+class HostileInputIT {
+    static final String NS = "hostile-it";
+    static final String NODE = "node-hostile";
+    static final ResourceDefinitionContext VMS = ResourceDefinitionContext.fromResourceType(VirtualMachine.class);
+
+    @Test
+    void anUnreadableVmAndAFloodingGuestLeaveTheDriverServingAndTheStatusSmall() throws Exception {
+        KubeApiServer api = KubeApiServer.shared();
+        KubernetesClient k = api.client();
+        k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+                .serverSideApply();
+        k.serviceAccounts().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata().withName("default").withNamespace(NS).endMetadata().build()).serverSideApply();
+        k.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build()).serverSideApply();
+        Path kubelet = Repo.shortTempDir("avkl");
+        Path run = Repo.shortTempDir("avdr");
+        Path sockets = Repo.shortTempDir("avqm");
+        Path logs = Files.createTempFile("agent-driver", ".log");
+        String users = "[" + String.join(",", java.util.Collections.nCopies(100_000,
+                "{\"user\":\"u\\u001b[2J\",\"login-time\":1700000000.5}")) + "]";
+        String hostname = "h\\u001b]0;pwned\\u0007\\n".repeat(1 << 16);
+        Process qemu = null;
+        DriverProcess driver = null;
+        try (ScriptedAgent agent = ScriptedAgent.start((conn, command, request) -> {
+            switch (command) {
+                case "guest-get-users" -> conn.send("{\"return\": " + users + "}\n");
+                case "guest-get-host-name" -> conn.send("{\"return\": {\"host-name\": \"" + hostname + "\"}}\n");
+                default -> conn.standard(command, request);
+            }
+        })) {
+            driver = new DriverProcess(api, NODE, run, kubelet, logs);
+            driver.start();
+
+            // a VM stored while unresponsiveAfter had no maximum, then the schema as committed
+            CustomResourceDefinition crd = Serialization.unmarshal(Files.readString(Repo.root()
+                    .resolve("crds/virtualmachines.agentvisor.io.yaml")), CustomResourceDefinition.class);
+            CustomResourceDefinition loose = Serialization.clone(crd);
+            loose.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties().get("spec")
+                    .getProperties().get("guestAgent").getProperties().get("unresponsiveAfter").setMaximum(null);
+            try {
+                applyCrd(k, loose);
+                await("the bad VM stored", Duration.ofSeconds(30), () -> {
+                    try {
+                        k.genericKubernetesResources(VMS).inNamespace(NS).resource(Serialization.unmarshal(
+                                "apiVersion: agentvisor.io/v1alpha1\nkind: VirtualMachine\nmetadata: {name: stored}\n"
+                                        + "spec: {memory: 256Mi, guestAgent: {unresponsiveAfter: 3000000000}}\n",
+                                GenericKubernetesResource.class)).create();
+                        return true;
+                    } catch (KubernetesClientException e) {
+                        return false;
+                    }
+                }, ok -> ok, () -> "");
+            } finally {
+                applyCrd(k, crd);
+            }
+            DriverProcess d = driver;
+            await("the driver names the field", Duration.ofSeconds(60), d::log,
+                    l -> l.contains("VirtualMachine " + NS + "/stored cannot be read: spec.guestAgent.unresponsiveAfter:"
+                            + " 3000000000 is out of range"), () -> "");
+
+            // a VM created after it: its pod, a real QEMU, the scripted agent on its agent socket
+            VirtualMachine vm = new VirtualMachine();
+            vm.setMetadata(new ObjectMetaBuilder().withName("flood").withNamespace(NS).build());
+            vm.setSpec(new io.agentvisor.api.v1alpha1.VirtualMachineSpec());
+            vm.getSpec().setMemory(new io.fabric8.kubernetes.api.model.Quantity("256Mi"));
+            vm = k.resource(vm).create();
+            operatorPolicy(k, "flood");
+            Pod pod = k.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("vm-flood")
+                    .withNamespace(NS).withLabels(Map.of("app.kubernetes.io/name", "agentvisor-vm", "agentvisor.io/vm",
+                            "flood", "agentvisor.io/vm-uid", vm.getMetadata().getUid()))
+                    .addNewOwnerReference().withApiVersion(Agentvisor.API_VERSION).withKind("VirtualMachine")
+                    .withName("flood").withUid(vm.getMetadata().getUid()).withController(true).endOwnerReference()
+                    .endMetadata().withNewSpec().withNodeName(NODE).withAutomountServiceAccountToken(false).addNewContainer().withName("qemu")
+                    .withImage("agentvisor/vm-launcher:test").endContainer().endSpec().build()).create();
+            // the driver refuses a symlink as agent socket: the bound socket itself moves (it stays connectable)
+            Files.move(agent.socket(), sockets.resolve("qga.sock"));
+            qemu = new ProcessBuilder("qemu-system-x86_64", "-machine", "none", "-nodefaults", "-display", "none",
+                    "-qmp", "unix:" + sockets.resolve("qmp.sock") + ",server=on,wait=off")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Path volumes = Files.createDirectories(kubelet.resolve("pods").resolve(pod.getMetadata().getUid())
+                    .resolve("volumes").resolve("kubernetes.io~empty-dir"));
+            Files.createSymbolicLink(volumes.resolve("agentvisor-run"), sockets);
+
+            VirtualMachineStatus s = await("the flooding guest's status", Duration.ofSeconds(120), () -> status(k),
+                    st -> st.getGuest() != null && st.getGuest().getUsers() != null
+                            && st.getGuest().getHostname() != null, () -> d.log());
+            GuestStatus g = s.getGuest();
+            assertEquals(Bounds.USERS, g.getUsers().size());
+            assertEquals("u\uFFFD[2J", g.getUsers().get(0).getUserName());
+            assertEquals(Bounds.GUEST_STRING, g.getHostname().length());
+            assertTrue(g.getHostname().startsWith("h\uFFFD]0;pwned\uFFFD\uFFFDh"), g.getHostname());
+            assertTrue(g.getTruncated().contains("users: 100000 reported, 32 kept"), g.getTruncated().toString());
+            String stored = Serialization.asJson(k.genericKubernetesResources(VMS).inNamespace(NS).withName("flood")
+                    .get());
+            int bytes = stored.getBytes(StandardCharsets.UTF_8).length;
+            assertTrue(bytes < 16 * 1024, "the whole VM object is " + bytes + " bytes");
+
+            int port = driver.httpPort(Duration.ofSeconds(5));
+            HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + port + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ready.statusCode(), ready.body());
+        } finally {
+            if (driver != null) {
+                driver.close();
+            }
+            if (qemu != null) {
+                qemu.destroy();
+                qemu.waitFor(10, TimeUnit.SECONDS);
+            }
+            k.pods().inNamespace(NS).withName("vm-flood").withGracePeriod(0).delete();
+            k.genericKubernetesResources(VMS).inNamespace(NS).withName("flood").delete();
+            k.genericKubernetesResources(VMS).inNamespace(NS).withName("stored").delete();
+            k.nodes().withName(NODE).delete();
+            Repo.deleteRecursively(run);
+            Repo.deleteRecursively(kubelet);
+            Repo.deleteRecursively(sockets);
+            Files.deleteIfExists(logs);
+        }
+    }
+
+    private static VirtualMachineStatus status(KubernetesClient k) {
+        VirtualMachine v = k.resources(VirtualMachine.class).inNamespace(NS).withName("flood").get();
+        return v == null || v.getStatus() == null ? new VirtualMachineStatus() : v.getStatus();
+    }
+
+    private static void applyCrd(KubernetesClient k, CustomResourceDefinition crd) {
+        crd.getMetadata().setResourceVersion(null);
+        k.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
+    }
+
+    /** What the operator would write: the effective agent settings and the node. */
+    private static void operatorPolicy(KubernetesClient k, String name) {
+        GenericKubernetesResource st = new GenericKubernetesResource();
+        st.setApiVersion(Agentvisor.API_VERSION);
+        st.setKind("VirtualMachine");
+        st.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        Map<String, Object> policy = new LinkedHashMap<>();
+        policy.put("enabled", true);
+        policy.put("responseTimeout", 5);
+        policy.put("unresponsiveAfter", 2);
+        policy.put("pollIntervals", Map.of("users", "2s", "osInfo", "60s", "interfaces", "60s", "filesystems", "60s",
+                "agentInfo", "60s"));
+        policy.put("source", "Default");
+        st.setAdditionalProperty("status", Map.of("agentPolicy", policy, "nodeName", NODE));
+        k.genericKubernetesResources(VMS).inNamespace(NS).withName(name).subresource("status").patch(
+                new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager(Agentvisor.OPERATOR_FIELD_MANAGER).withForce(true).build(), st);
+    }
+
+    static <T> T await(String what, Duration max, Supplier<T> get, Predicate<T> ok, Supplier<String> log)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        T last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = get.get();
+                if (ok.test(last)) {
+                    return last;
+                }
+            } catch (RuntimeException e) {
+                // keep trying until the deadline
+            }
+            Thread.sleep(250);
+        }
+        String l = log.get();
+        throw new AssertionError(what + " not reached within " + max + "; last: " + (last instanceof String ? "(log)"
+                : String.valueOf(last)) + "\n" + l.substring(Math.max(0, l.length() - 8000)));
+    }
+}
