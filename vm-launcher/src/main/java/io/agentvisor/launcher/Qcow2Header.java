@@ -8,9 +8,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
 /**
- * Reads a qcow2 image's header before QEMU opens it: an image a tenant wrote may name an external data file, which
- * QEMU would open on its own ({@code "backing": null} covers the backing file, nothing in -blockdev refuses a data
- * file named by the header). Such an image is refused, as is a file that is not qcow2 at all.
+ * Reads a qcow2 image's header before QEMU opens it: an image a tenant wrote may name a backing file or an external
+ * data file, which QEMU would open on its own. {@code "backing": null} on the -blockdev already keeps QEMU from
+ * opening a backing file, nothing in -blockdev refuses a data file named by the header: an image naming either is
+ * refused here (the backing file too, so that no option of the command line is the only guard), as is a file that is
+ * not qcow2 at all.
  */
 final class Qcow2Header {
     private static final int MAGIC = 0x514649fb; // "QFI\xfb"
@@ -35,6 +37,9 @@ final class Qcow2Header {
             return Optional.of(image + ": not a qcow2 image (format qcow2 was asked for)");
         }
         int version = b.getInt(4);
+        if (b.getLong(8) != 0) {
+            return Optional.of(image + ": the qcow2 image names a backing file, which a VM may not open");
+        }
         if (version >= 3) {
             if (b.remaining() < 80) {
                 return Optional.of(image + ": truncated qcow2 version " + version + " header");

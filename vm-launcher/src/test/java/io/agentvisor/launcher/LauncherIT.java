@@ -173,4 +173,19 @@ class LauncherIT {
                 + ": the qcow2 image names an external data file, which a VM may not open"), log());
         assertFalse(log().contains("QEMU started"), log());
     }
+
+    @Test
+    void aQcow2ImageNamingABackingFileIsRefusedBeforeQemuStarts() throws Exception {
+        Path evil = Qcow2HeaderTest.withBackingFile(dir, "backed.qcow2", 3, "/etc/shadow");
+        List<String> argv = qemu(false);
+        argv.addAll(List.of("-blockdev", "{\"driver\":\"qcow2\",\"node-name\":\"d0\",\"read-only\":true,"
+                + "\"backing\":null,\"file\":{\"driver\":\"file\",\"node-name\":\"d0f\",\"filename\":\"" + evil
+                + "\",\"read-only\":true}}", "-device", "virtio-blk-pci,drive=d0,id=disk-root"));
+        start(argv, 30, 5);
+        assertTrue(launcher.waitFor(60, TimeUnit.SECONDS), log());
+        assertEquals(Main.EXIT_REFUSED, launcher.exitValue(), log());
+        assertTrue(log().contains("refusing to start QEMU: " + evil
+                + ": the qcow2 image names a backing file, which a VM may not open"), log());
+        assertFalse(log().contains("QEMU started"), log());
+    }
 }

@@ -34,6 +34,24 @@ class Qcow2HeaderTest {
                 .contains("external data file"));
     }
 
+    /** A version 2 or 3 header whose backing_file_offset points at a path stored after the header. */
+    static Path withBackingFile(Path dir, String name, int version, String backing) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(104 + backing.length());
+        b.putInt(0, 0x514649fb).putInt(4, version).putLong(8, 104).putInt(16, backing.length()).putInt(20, 16)
+                .putLong(24, 1L << 20).putInt(100, 104);
+        b.put(104, backing.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return Files.write(dir.resolve(name), b.array());
+    }
+
+    @Test
+    void anImageThatNamesABackingFileIsRefusedInEitherVersion(@TempDir Path dir) throws IOException {
+        for (int version : new int[] {2, 3}) {
+            Path evil = withBackingFile(dir, "backed-v" + version + ".qcow2", version, "/etc/shadow");
+            assertEquals(Optional.of(evil + ": the qcow2 image names a backing file, which a VM may not open"),
+                    Qcow2Header.refusal(evil));
+        }
+    }
+
     @Test
     void plainImagesPassAndNonQcow2IsNamed(@TempDir Path dir) throws IOException {
         assertEquals(Optional.empty(), Qcow2Header.refusal(image(dir, "v3.qcow2", 3, 0)));
