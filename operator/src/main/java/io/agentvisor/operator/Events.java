@@ -2,12 +2,12 @@ package io.agentvisor.operator;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.agentvisor.api.v1alpha1.EventNames;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -40,7 +40,7 @@ public class Events {
         try {
             client.v1().events().inNamespace(ns).resource(new EventBuilder()
                     .withNewMetadata().withNamespace(ns)
-                    .withName(about.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
+                    .withName(EventNames.of(about.getMetadata().getName()))
                     .endMetadata()
                     .withNewInvolvedObject().withApiVersion(about.getApiVersion()).withKind(about.getKind())
                     .withNamespace(ns).withName(about.getMetadata().getName()).withUid(about.getMetadata().getUid())

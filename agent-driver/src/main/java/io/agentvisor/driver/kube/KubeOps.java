@@ -25,7 +25,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /** The driver's writes to the API: VM status (its own fields and conditions), the Node's KVM label, events. */
@@ -115,7 +114,7 @@ public final class KubeOps {
         try {
             String ts = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
             client.v1().events().inNamespace(namespace).resource(new EventBuilder()
-                    .withNewMetadata().withName(about.getName() + "." + UUID.randomUUID().toString().substring(0, 8))
+                    .withNewMetadata().withName(io.agentvisor.api.v1alpha1.EventNames.of(about.getName()))
                     .withNamespace(namespace).endMetadata().withInvolvedObject(about)
                     .withType(type).withReason(reason).withMessage(message).withFirstTimestamp(ts)
                     .withLastTimestamp(ts).withCount(1).withNewSource().withComponent("agentvisor-driver")

@@ -14,6 +14,7 @@ import io.agentvisor.api.v1alpha1.Disk;
 import io.agentvisor.api.v1alpha1.Interface;
 import io.agentvisor.api.v1alpha1.Port;
 import io.agentvisor.api.v1alpha1.RunStrategy;
+import io.agentvisor.api.v1alpha1.SpecValidation;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineSpec;
 import io.agentvisor.api.v1alpha1.VmPods;
@@ -77,8 +78,11 @@ public final class VmPodBuilder {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("spec.memory: \"" + s.getMemory() + "\" is not a quantity");
         }
+        if (bytes.compareTo(BigDecimal.valueOf(SpecValidation.MAX_MEMORY_BYTES)) > 0) {
+            throw new IllegalArgumentException("spec.memory: " + s.getMemory() + " is more than the maximum of 16Ti");
+        }
         long mib = bytes.add(BigDecimal.valueOf(MIB - 1)).divideToIntegralValue(BigDecimal.valueOf(MIB))
-                .min(BigDecimal.valueOf(Long.MAX_VALUE / MIB / 2)).longValue();
+                .longValueExact();
         int cores = s.getCpu() == null || s.getCpu().getCores() == null ? 1 : s.getCpu().getCores();
         String kernel = null;
         String initrd = null;

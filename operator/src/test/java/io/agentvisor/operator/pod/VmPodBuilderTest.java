@@ -254,6 +254,24 @@ class VmPodBuilderTest {
     }
 
     @Test
+    void memoryThatDoesNotFitIsRefusedNotWrapped() {
+        for (String memory : new String[] {"17Ti", "9223372036854775807Ei", "16Ti"}) {
+            VirtualMachine vm = vm("big");
+            vm.getSpec().setMemory(new io.fabric8.kubernetes.api.model.Quantity(memory));
+            if (memory.equals("16Ti")) {
+                // the largest allowed: exact MiB, plus the overhead, without overflow
+                assertEquals(new io.fabric8.kubernetes.api.model.Quantity((16L << 20) + SETTINGS.memoryOverheadMiB()
+                        + "Mi"), VmPodBuilder.build(vm, SETTINGS).getSpec().getContainers().get(0).getResources()
+                        .getLimits().get("memory"));
+                continue;
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VmPodBuilder.build(vm,
+                    SETTINGS));
+            assertEquals("spec.memory: " + memory + " is more than the maximum of 16Ti", e.getMessage());
+        }
+    }
+
+    @Test
     void aNodePathDiskCannotBeWritable() {
         VirtualMachine vm = vm("web-1");
         Disk shared = new Disk();
