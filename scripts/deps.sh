@@ -162,8 +162,8 @@ exit 0
 EOF
   chmod 0755 "$r/etc/udhcpc.script"
   printf 'root:x:0:0:root:/root:/bin/sh\n' > "$r/etc/passwd"
-  # qemu-ga's guest-shutdown runs /sbin/shutdown, which busybox lacks
-  printf '#!/bin/sh\nsync\nexec poweroff -f\n' > "$r/sbin/shutdown"
+  # qemu-ga's guest-shutdown runs /sbin/shutdown -h -P|-H|-r +0 (powerdown, halt, reboot), which busybox lacks
+  printf '#!/bin/sh\nsync\nfor a; do case "$a" in -r) exec reboot -f;; -H) exec halt -f;; esac; done\nexec poweroff -f\n' > "$r/sbin/shutdown"
   # busybox acpid turns QMP system_powerdown (ACPI power button) into a poweroff
   printf '#!/bin/sh\nexec poweroff -f\n' > "$r/etc/acpi/PWRF/00000080"
   cp "$r/etc/acpi/PWRF/00000080" "$r/etc/acpi/button/power"
