@@ -12,6 +12,7 @@ import io.agentvisor.api.v1alpha1.GuestDisk;
 import io.agentvisor.api.v1alpha1.GuestInterface;
 import io.agentvisor.api.v1alpha1.FilesystemStatus;
 import io.agentvisor.api.v1alpha1.OsInfoStatus;
+import io.agentvisor.api.v1alpha1.PendingCallStatus;
 import io.agentvisor.api.v1alpha1.GuestStatus;
 import io.agentvisor.api.v1alpha1.TimezoneStatus;
 import io.agentvisor.api.v1alpha1.UserStatus;
@@ -67,6 +68,14 @@ public final class StatusBuilder {
             e.setTime(a.errorTime() == null ? null : rfc3339(a.errorTime()));
             ag.setLastError(e);
         }
+        if (agentLive && a.pending() != null) {
+            PendingCallStatus p = new PendingCallStatus();
+            p.setCommand(a.pending().command());
+            p.setPhase(a.pending().phase() == io.agentvisor.agent.AgentOutcome.Phase.SYNC ? "Sync" : "Command");
+            p.setSince(rfc3339(a.pending().since()));
+            p.setBlocking(a.pending().blocking() ? Boolean.TRUE : null);
+            ag.setPendingCall(p);
+        }
         ag.setLastContact(storedAgent == null ? null : storedAgent.getLastContact());
         st.setAgent(ag);
         st.setGuest(guest(a));
@@ -92,8 +101,9 @@ public final class StatusBuilder {
         boolean connected = agentLive && a.connected();
         c.add(Conditions.of(ConditionTypes.AGENT_CONNECTED, connected, connected ? "Connected"
                 : s.agentConfigured() && s.running() ? ConditionTypes.REASON_NOT_CONNECTED : notReason,
-                connected ? "the agent channel is open" : s.agentConfigured() && s.running()
-                        ? "the agent channel is not open" : notMessage, generation,
+                connected ? "the guest opened its end of the agent channel" : s.agentConfigured() && s.running()
+                        ? "the guest has not opened its end of the agent channel (no agent running in the guest, or the"
+                        + " VM is not up yet)" : notMessage, generation,
                 Conditions.find(old, ConditionTypes.AGENT_CONNECTED), now));
         boolean responsive = agentLive && a.responsive();
         c.add(Conditions.of(ConditionTypes.AGENT_RESPONSIVE, responsive, responsive ? "Responsive" : notReason,

@@ -11,6 +11,7 @@ import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
 import io.agentvisor.driver.qemu.Accelerator;
 import io.agentvisor.driver.qemu.ProcFs;
+import io.agentvisor.qmp.AgentChannel;
 import io.agentvisor.qmp.QmpClient;
 import io.agentvisor.qmp.QmpEvent;
 import io.agentvisor.qmp.QmpException;
@@ -61,6 +62,9 @@ final class VmRuntime {
     private ProcFs.ProcessId qemu;
     private String accelerator;
     private boolean paused;
+    /** QEMU's frontend-open of the agent port (null: QEMU has no such chardev or was not asked yet). */
+    private Boolean guestPortOpen;
+    private final AgentChannel channel = new AgentChannel(VmPods.AGENT_CHARDEV, VmPods.AGENT_PORT_ID);
     private boolean guestShutdownSeen;
     private AgentPoller poller;
     private AgentView lastView = AgentView.INITIAL;
@@ -230,6 +234,7 @@ final class VmRuntime {
             if (qemu == null || !node.proc().alive(qemu)) {
                 findPid();
             }
+            refreshGuestPort();
             if (poller == null && vm != null && settings != null && settings.enabled()) {
                 startPoller();
             }
@@ -294,6 +299,7 @@ final class VmRuntime {
             paused = !"running".equals(c.queryStatus(QMP_TIMEOUT));
             accelerator = c.execute("query-kvm", null, QMP_TIMEOUT).path("enabled").asBoolean(false)
                     ? Accelerator.KVM : Accelerator.TCG;
+            guestPortOpen = channel.guestOpen(c, QMP_TIMEOUT).orElse(null);
         } catch (QmpException e) {
             notAttached("QEMU's QMP socket does not answer: " + e.getMessage());
             return;
@@ -357,12 +363,43 @@ final class VmRuntime {
                 publish();
             }
         }));
+        // QEMU's view of the guest, as libvirt feeds its agent: from now on every QMP event follows
+        if (guestPortOpen != null) {
+            poller.agent().setGuestPortOpen(guestPortOpen);
+        }
+        poller.agent().setPaused(paused);
         poller.start();
+    }
+
+    /**
+     * Re-reads frontend-open of the agent port (events are the fast path; this also covers a pod whose port has no
+     * id, for which QEMU sends no VSERPORT_CHANGE).
+     */
+    private void refreshGuestPort() {
+        try {
+            Boolean open = channel.guestOpen(qmp, QMP_TIMEOUT).orElse(null);
+            if (open != null && !open.equals(guestPortOpen)) {
+                guestPortOpen = open;
+                if (poller != null) {
+                    poller.agent().setGuestPortOpen(open);
+                    poller.guestChannelChanged();
+                }
+            }
+        } catch (QmpException e) {
+            LOG.debugf("%s: query-chardev: %s", key(), e.getMessage());
+        }
     }
 
     private void onQmpEvent(int gen, QmpEvent e) {
         if (gen != attachGeneration) {
             return;
+        }
+        channel.portChange(e).ifPresent(open -> {
+            guestPortOpen = open;
+            LOG.infof("%s: the guest %s its end of the agent channel", key(), open ? "opened" : "closed");
+        });
+        if (poller != null && channel.apply(e, poller.agent())) {
+            poller.guestChannelChanged();
         }
         switch (e.name()) {
             case "SHUTDOWN" -> {
@@ -461,6 +498,7 @@ final class VmRuntime {
         qemu = null;
         accelerator = null;
         paused = false;
+        guestPortOpen = null;
         attached = false;
     }
 
@@ -498,7 +536,7 @@ final class VmRuntime {
             // not running: the agent is not there; guest facts stay as last known
             view = new AgentView(false, false, 0, null, null, null, view.lastContact(), false, view.version(),
                     view.supportedCommands(), view.osInfo(), view.hostname(), view.timezone(), view.users(),
-                    view.filesystems(), view.interfaces());
+                    view.filesystems(), view.interfaces(), null);
         }
         VmState s = new VmState(running && qemu != null ? qemu.pid() : null, running ? accelerator : null, running,
                 runningReason, message, settings.enabled());
