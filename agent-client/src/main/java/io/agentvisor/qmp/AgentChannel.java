@@ -23,10 +23,25 @@ public record AgentChannel(String chardev, String portId) {
      * @return whether the guest has its end open; empty when QEMU has no such chardev (nothing is fed then)
      */
     public Optional<Boolean> init(QmpClient qmp, GuestAgent agent, Duration timeout) throws QmpException {
-        Optional<Boolean> open = guestOpen(qmp, timeout);
+        Optional<Boolean> open = trackedGuestOpen(qmp, timeout);
         open.ifPresent(agent::setGuestPortOpen);
         agent.setPaused(!"running".equals(qmp.queryStatus(timeout)));
         return open;
+    }
+
+    /**
+     * frontend-open of the chardev when QEMU will also report its changes (the port has the expected id, so
+     * VSERPORT_CHANGE follows); empty otherwise, e.g. a VM started before its port had an id: feeding a state
+     * that no event would ever update could leave the agent "not connected" for good.
+     */
+    public Optional<Boolean> trackedGuestOpen(QmpClient qmp, Duration timeout) throws QmpException {
+        JsonNode devices = qmp.execute("qom-list", qmp.arguments().put("path", "/machine/peripheral"), timeout);
+        for (JsonNode d : devices) {
+            if (portId.equals(d.path("name").asText())) {
+                return guestOpen(qmp, timeout);
+            }
+        }
+        return Optional.empty();
     }
 
     /** frontend-open of the chardev, empty when QEMU has no chardev of that id. */
