@@ -161,6 +161,9 @@ public final class StatusBuilder {
 
     static GuestStatus guest(AgentView a) {
         GuestStatus g = new GuestStatus();
+        if (a.lastContact() != null) {
+            g.setFsFreeze(a.frozen() ? "Frozen" : "Thawed");
+        }
         if (a.osInfo() != null) {
             var o = a.osInfo();
             OsInfoStatus os = new OsInfoStatus();

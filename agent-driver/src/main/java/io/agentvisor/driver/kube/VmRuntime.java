@@ -67,6 +67,8 @@ final class VmRuntime {
     private final AgentChannel channel = new AgentChannel(VmPods.AGENT_CHARDEV, VmPods.AGENT_PORT_ID);
     private boolean guestShutdownSeen;
     private AgentPoller poller;
+    /** The poller's agent while one runs (read by agent operations from other threads). */
+    private volatile io.agentvisor.agent.GuestAgent liveAgent;
     private AgentView lastView = AgentView.INITIAL;
 
     private boolean stopSent;
@@ -95,6 +97,10 @@ final class VmRuntime {
 
     String vmUid() {
         return ref == null ? null : ref.uid();
+    }
+
+    io.agentvisor.agent.GuestAgent liveAgent() {
+        return liveAgent;
     }
 
     /** The pod's creation (RFC 3339, second resolution) and uid, to order the pods of one VM. */
@@ -187,6 +193,7 @@ final class VmRuntime {
                 lastView = poller.view();
                 poller.close();
                 poller = null;
+                liveAgent = null;
             }
         }
     }
@@ -234,7 +241,6 @@ final class VmRuntime {
             if (qemu == null || !node.proc().alive(qemu)) {
                 findPid();
             }
-            refreshGuestPort();
             if (poller == null && vm != null && settings != null && settings.enabled()) {
                 startPoller();
             }
@@ -299,7 +305,7 @@ final class VmRuntime {
             paused = !"running".equals(c.queryStatus(QMP_TIMEOUT));
             accelerator = c.execute("query-kvm", null, QMP_TIMEOUT).path("enabled").asBoolean(false)
                     ? Accelerator.KVM : Accelerator.TCG;
-            guestPortOpen = channel.guestOpen(c, QMP_TIMEOUT).orElse(null);
+            guestPortOpen = channel.trackedGuestOpen(c, QMP_TIMEOUT).orElse(null);
         } catch (QmpException e) {
             notAttached("QEMU's QMP socket does not answer: " + e.getMessage());
             return;
@@ -369,25 +375,7 @@ final class VmRuntime {
         }
         poller.agent().setPaused(paused);
         poller.start();
-    }
-
-    /**
-     * Re-reads frontend-open of the agent port (events are the fast path; this also covers a pod whose port has no
-     * id, for which QEMU sends no VSERPORT_CHANGE).
-     */
-    private void refreshGuestPort() {
-        try {
-            Boolean open = channel.guestOpen(qmp, QMP_TIMEOUT).orElse(null);
-            if (open != null && !open.equals(guestPortOpen)) {
-                guestPortOpen = open;
-                if (poller != null) {
-                    poller.agent().setGuestPortOpen(open);
-                    poller.guestChannelChanged();
-                }
-            }
-        } catch (QmpException e) {
-            LOG.debugf("%s: query-chardev: %s", key(), e.getMessage());
-        }
+        liveAgent = poller.agent();
     }
 
     private void onQmpEvent(int gen, QmpEvent e) {
@@ -512,6 +500,7 @@ final class VmRuntime {
             lastView = poller.view();
             poller.close();
             poller = null;
+            liveAgent = null;
         }
     }
 

@@ -20,6 +20,19 @@ public class GuestStatus {
 
     private List<GuestInterface> interfaces;
 
+    @com.fasterxml.jackson.annotation.JsonPropertyDescription("The guest's file systems as guest-fsfreeze-status reports"
+            + " them: Frozen or Thawed (Thawed too when the agent does not offer guest-fsfreeze-status); absent before the"
+            + " agent first answered.")
+    private String fsFreeze;
+
+    public String getFsFreeze() {
+        return fsFreeze;
+    }
+
+    public void setFsFreeze(String fsFreeze) {
+        this.fsFreeze = fsFreeze;
+    }
+
     public OsInfoStatus getOsInfo() {
         return osInfo;
     }

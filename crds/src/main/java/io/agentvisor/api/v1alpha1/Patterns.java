@@ -22,6 +22,7 @@ public final class Patterns {
 
     /** {@link IntOrStringRules} inputs. */
     static final String TIMEOUT_RULE = "responseTimeout;-2;" + TIMEOUT_NAME;
+    static final String OPERATION_TIMEOUT_RULE = "timeout;-2;" + TIMEOUT_NAME;
     static final String COMMAND_TIMEOUTS_RULE = "commandTimeouts.*;-2;" + TIMEOUT_NAME;
     static final String MEMORY_RULE = "memory;1;" + MEMORY;
 
