@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 ./mvnw -B -q -pl crds process-test-classes
-for crd in virtualmachines.agentvisor.io guestagentpolicies.agentvisor.io; do
+for crd in virtualmachines.agentvisor.io guestagentpolicies.agentvisor.io guestcommands.agentvisor.io guestmaintenances.agentvisor.io; do
   cp "crds/target/crds/$crd.yaml" "crds/$crd.yaml"
 done
 echo "crds/*.yaml refreshed from the API types"

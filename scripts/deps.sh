@@ -130,7 +130,8 @@ build_guest() {
   for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev \
            drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci drivers/char/virtio_console \
            drivers/input/evdev drivers/acpi/button net/core/failover drivers/net/net_failover drivers/net/virtio_net \
-           drivers/block/virtio_blk; do
+           drivers/block/virtio_blk lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 \
+           drivers/block/loop; do
     local f; f=$(ls "$work/kernel/lib/modules/$kver/kernel/$m".ko* 2>/dev/null | head -1 || true)
     [ -n "$f" ] || continue
     case "$f" in *.xz) xz -dc "$f" > "$r/lib/modules/$(basename "$m").ko";;
@@ -162,8 +163,10 @@ exit 0
 EOF
   chmod 0755 "$r/etc/udhcpc.script"
   printf 'root:x:0:0:root:/root:/bin/sh\n' > "$r/etc/passwd"
-  # qemu-ga's guest-shutdown runs /sbin/shutdown, which busybox lacks
-  printf '#!/bin/sh\nsync\nexec poweroff -f\n' > "$r/sbin/shutdown"
+  # qemu-ga's guest-shutdown runs /sbin/shutdown -h -P|-H|-r +0 (powerdown, halt, reboot), which busybox lacks
+  printf '#!/bin/sh\nsync\nfor a; do case "$a" in -r) exec reboot -f;; -H) exec halt -f;; esac; done\nexec poweroff -f\n' > "$r/sbin/shutdown"
+  # qemu-ga's guest-set-time runs /sbin/hwclock -w after setting the clock
+  ln -sf ../bin/busybox "$r/sbin/hwclock"
   # busybox acpid turns QMP system_powerdown (ACPI power button) into a poweroff
   printf '#!/bin/sh\nexec poweroff -f\n' > "$r/etc/acpi/PWRF/00000080"
   cp "$r/etc/acpi/PWRF/00000080" "$r/etc/acpi/button/power"
@@ -172,9 +175,13 @@ EOF
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs run /run
 mkdir -p /run/qemu-ga /var/log
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console evdev button \
-         failover net_failover virtio_net virtio_blk; do
+         failover net_failover virtio_net virtio_blk crc16 crc32c_generic mbcache jbd2 ext4 loop; do
   [ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko 2>/dev/null
 done
+# /data: a small ext4-driven file system on a loop device, one qemu-ga can freeze (it skips RAM file systems)
+mkdir -p /data
+dd if=/dev/zero of=/run/data.img bs=1M count=16 2>/dev/null && losetup /dev/loop0 /run/data.img 2>/dev/null \
+  && mke2fs -q /dev/loop0 2>/dev/null && mount -t ext4 /dev/loop0 /data 2>/dev/null
 hostname -F /etc/hostname
 ip link set lo up 2>/dev/null
 # a test hook, only when the kernel command line asks for it: agentvisor.mark=vdX writes one line at the start

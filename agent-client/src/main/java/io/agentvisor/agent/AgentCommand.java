@@ -15,16 +15,17 @@ public final class AgentCommand<T> {
     private final byte[] wire;
     private final Function<JsonNode, T> parser;
     private final ResponseTimeout fixedTimeout;
-    private final boolean eofIsSuccess;
+    private final VmEvent awaitEvent;
 
     /**
      * @param request      the request object; must have a string {@code execute}
      * @param parser       turns the reply's {@code return} member into T; may throw on a reply it cannot read
      * @param fixedTimeout a timeout that overrides every setting (guest-shutdown's 60 s), or null
-     * @param eofIsSuccess the agent answers success by going away (guest-shutdown)
+     * @param awaitEvent   the command gets no reply on success: the VM event that means it took effect
+     *                     (guest-shutdown: SHUTDOWN, or RESET for a reboot), else null
      */
     AgentCommand(ObjectNode request, Function<JsonNode, T> parser, ResponseTimeout fixedTimeout,
-                 boolean eofIsSuccess) {
+                 VmEvent awaitEvent) {
         JsonNode execute = request.get("execute");
         if (execute == null || !execute.isTextual() || execute.asText().isBlank()) {
             throw new IllegalArgumentException("a guest agent request needs a string \"execute\" member");
@@ -34,7 +35,7 @@ public final class AgentCommand<T> {
         this.wire = (request.toString() + "\n").getBytes(StandardCharsets.UTF_8);
         this.parser = Objects.requireNonNull(parser);
         this.fixedTimeout = fixedTimeout;
-        this.eofIsSuccess = eofIsSuccess;
+        this.awaitEvent = awaitEvent;
     }
 
     /** The command name ({@code execute}), the key for timeouts, blocking and messages. */
@@ -54,8 +55,9 @@ public final class AgentCommand<T> {
         return fixedTimeout;
     }
 
-    boolean eofIsSuccess() {
-        return eofIsSuccess;
+    /** The VM event that completes this command successfully (it gets no reply), or null. */
+    public VmEvent awaitEvent() {
+        return awaitEvent;
     }
 
     @Override

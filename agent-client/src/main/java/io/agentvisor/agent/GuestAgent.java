@@ -39,8 +39,21 @@ import java.util.function.Predicate;
  * One guest agent (one AF_UNIX socket, one connection at a time), with libvirt's response-timeout semantics.
  * This class owns the wire protocol and every timeout decision:
  * <ul>
- * <li>Calls are serialised (qemu-ga answers one request at a time), but every call's deadline runs from the
- * moment it was submitted, so time spent queued behind a slow call counts against it.</li>
+ * <li>Calls are serialised (qemu-ga answers one request at a time). The deadline rule: a call may take at most
+ * what libvirt would spend on it, its sync wait plus its command wait, counted from the moment it was submitted
+ * (no deadline with Block). Time queued behind other calls is taken from that budget: a queued call fails as
+ * not responding (QUEUED) when the budget is gone; a call that starts with budget left waits for the sync at
+ * most min(sync wait, budget left) and for the command at most min(command wait, budget left). A call that
+ * did not queue therefore gets libvirt's waits exactly; one that queued nearly its whole budget gets a short
+ * sync, not a full one.</li>
+ * <li>The sync wait comes from the VM's timeout alone ({@link ResponseTimeout#syncWait()}, as libvirt); the
+ * command wait from the call's own timeout when it has one, else the per-command override, else the VM's.
+ * Calls that took their waits from these settings and are still queued are re-timed when the settings change
+ * (so leaving Block releases what waits behind a blocked call); the current call keeps the waits it was sent
+ * with.</li>
+ * <li>When QEMU's view of the guest is fed in ({@link #setGuestPortOpen}, {@link #setPaused}, {@link #vmEvent}),
+ * calls fail at once as not connected while the guest has not opened its end of the agent channel or the VM is
+ * paused, and calls that get no reply (guest-shutdown) complete on the VM event they await.</li>
  * <li>A fresh connection, and the first call after a timeout or stray data, first sends 0xFF and
  * guest-sync-delimited with a random id and drops everything before the matching reply.</li>
  * <li>EOF, a reply over the cap or garbage where a reply must be is an {@link AgentError}: the connection is
@@ -68,6 +81,10 @@ public final class GuestAgent implements AutoCloseable {
     private final Map<String, ResponseTimeout> commandTimeouts = new ConcurrentHashMap<>();
     private volatile Set<String> blockedCommands;
     private volatile boolean connected;
+    /** QEMU's frontend-open of the agent port; null while nobody tells (a bare socket, the CLI). */
+    private volatile Boolean guestPortOpen;
+    private volatile boolean paused;
+    private volatile PendingCall pending;
     private volatile Instant lastReply;
     private volatile boolean closed;
     private final Session session;
@@ -92,18 +109,71 @@ public final class GuestAgent implements AutoCloseable {
         return responseTimeout;
     }
 
-    /** Takes effect for the next call; calls already submitted keep their deadlines. */
+    /**
+     * Takes effect for the next call and for the calls still queued that took their waits from the settings
+     * (re-timed from their submission); the current call keeps the waits it was sent with.
+     */
     public void setResponseTimeout(ResponseTimeout timeout) {
         this.responseTimeout = Objects.requireNonNull(timeout);
+        retimeQueued();
     }
 
-    /** Overrides the command wait of one command (null removes the override). guest-shutdown keeps 60 s. */
+    /**
+     * Overrides the command wait of one command (null removes the override), like {@link #setResponseTimeout}
+     * for queued calls. guest-shutdown keeps 60 s.
+     */
     public void setCommandTimeout(String command, ResponseTimeout timeout) {
         if (timeout == null) {
             commandTimeouts.remove(command);
         } else {
             commandTimeouts.put(command, timeout);
         }
+        retimeQueued();
+    }
+
+    private void retimeQueued() {
+        try {
+            loop.execute(() -> session.locked(session::retime));
+        } catch (RejectedExecutionException e) {
+            // closed: nothing is queued any more
+        }
+    }
+
+    /**
+     * What QEMU says of the guest's end of the agent channel (QMP {@code query-chardev} frontend-open, event
+     * {@code VSERPORT_CHANGE}). While it is closed, calls fail at once as not connected; when it closes, the
+     * current and queued calls fail so (except a call awaiting a VM event, which that completes, as libvirt)
+     * and the connection is dropped: whatever answers next is a new agent and gets a fresh sync.
+     */
+    public void setGuestPortOpen(boolean open) {
+        Boolean was = guestPortOpen;
+        guestPortOpen = open;
+        if (!open && !Boolean.FALSE.equals(was)) {
+            try {
+                loop.execute(() -> session.locked(session::guestPortClosed));
+            } catch (RejectedExecutionException e) {
+                // closed
+            }
+        }
+    }
+
+    /** Whether the VM is paused (QMP STOP / RESUME): new calls fail at once as not connected while it is. */
+    public void setPaused(boolean paused) {
+        this.paused = paused;
+    }
+
+    /** QEMU reported a VM event: completes the current call if it awaits exactly this event (guest-shutdown). */
+    public void vmEvent(VmEvent event) {
+        try {
+            loop.execute(() -> session.locked(() -> session.onVmEvent(event)));
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
+    }
+
+    /** The call the agent is busy with, if any: for a Block call the only thing left to observe. */
+    public Optional<PendingCall> pending() {
+        return Optional.ofNullable(pending);
     }
 
     public Map<String, ResponseTimeout> commandTimeouts() {
@@ -120,11 +190,13 @@ public final class GuestAgent implements AutoCloseable {
     }
 
     /**
-     * True while a connection to the socket is open (the channel), whether or not the agent answers. The event
-     * loop notices an agent going away between calls by itself.
+     * Whether the agent is connected as libvirt and KubeVirt mean it: the guest opened its end of the agent
+     * channel, as last fed in by {@link #setGuestPortOpen}. Without that feed (a bare socket), whether a
+     * connection to the socket is open; the event loop notices an agent going away between calls by itself.
      */
     public boolean isConnected() {
-        return connected;
+        Boolean port = guestPortOpen;
+        return port != null ? port : connected;
     }
 
     /** When the agent last answered a command (responsiveness, as opposed to {@link #isConnected()}). */
@@ -134,7 +206,15 @@ public final class GuestAgent implements AutoCloseable {
 
     /** Sends a command. The future completes normally with the outcome, on the completion executor. */
     public <T> CompletableFuture<AgentOutcome<T>> call(AgentCommand<T> command) {
-        return submit(command, false);
+        return submit(command, false, null);
+    }
+
+    /**
+     * Sends a command with its own timeout (libvirt's per-call timeout, as {@code virsh qemu-agent-command
+     * --timeout}): it sets the command wait only, never the sync wait, and no setting changes it later.
+     */
+    public <T> CompletableFuture<AgentOutcome<T>> call(AgentCommand<T> command, ResponseTimeout own) {
+        return submit(command, false, Objects.requireNonNull(own));
     }
 
     /**
@@ -150,7 +230,7 @@ public final class GuestAgent implements AutoCloseable {
             throw new IllegalStateException("callAndWait on the agent event loop thread would deadlock; use call()");
         }
         CompletableFuture<AgentOutcome<T>> future = new CompletableFuture<>();
-        Call<T> call = prepare(command, future, true);
+        Call<T> call = prepare(command, future, true, null);
         if (call != null && !CallerRuns.run(session.lender(call), call.submitted + call.commandWait,
                 call.commandWait < 0)) {
             enqueue(call);
@@ -223,9 +303,10 @@ public final class GuestAgent implements AutoCloseable {
         return "GuestAgent[" + socket + "]";
     }
 
-    private <T> CompletableFuture<AgentOutcome<T>> submit(AgentCommand<T> command, boolean direct) {
+    private <T> CompletableFuture<AgentOutcome<T>> submit(AgentCommand<T> command, boolean direct,
+            ResponseTimeout own) {
         CompletableFuture<AgentOutcome<T>> future = new CompletableFuture<>();
-        Call<T> call = prepare(command, future, direct);
+        Call<T> call = prepare(command, future, direct, own);
         if (call != null) {
             enqueue(call);
         }
@@ -233,7 +314,8 @@ public final class GuestAgent implements AutoCloseable {
     }
 
     /** The call with its deadlines fixed now, or null when it was refused locally (future completed). */
-    private <T> Call<T> prepare(AgentCommand<T> command, CompletableFuture<AgentOutcome<T>> future, boolean direct) {
+    private <T> Call<T> prepare(AgentCommand<T> command, CompletableFuture<AgentOutcome<T>> future, boolean direct,
+            ResponseTimeout explicit) {
         String name = command.name();
         if (blockedCommands.contains(name)) {
             future.complete(new CommandError<>(name, CommandError.BLOCKED,
@@ -244,11 +326,28 @@ public final class GuestAgent implements AutoCloseable {
             future.complete(new NotConnected<>(name, "the agent connection was closed"));
             return null;
         }
+        String notConnected = notConnectedReason();
+        if (notConnected != null) {
+            future.complete(new NotConnected<>(name, notConnected));
+            return null;
+        }
+        boolean followsSettings = explicit == null && command.fixedTimeout() == null;
+        Call<T> call = new Call<>(command, System.nanoTime(), future, direct, followsSettings);
         ResponseTimeout vm = responseTimeout;
-        ResponseTimeout own = command.fixedTimeout() != null ? command.fixedTimeout()
-                : commandTimeouts.getOrDefault(name, vm);
-        return new Call<>(command, System.nanoTime(), ResponseTimeout.syncWait(vm, own).toNanos(),
-                own.commandWait().map(Duration::toNanos).orElse(-1L), future, direct);
+        call.time(vm, explicit != null ? explicit : command.fixedTimeout() != null ? command.fixedTimeout()
+                : commandTimeouts.getOrDefault(name, vm));
+        return call;
+    }
+
+    /** Why calls fail at once as not connected now, from QEMU's view of the guest; null when they may go. */
+    private String notConnectedReason() {
+        if (Boolean.FALSE.equals(guestPortOpen)) {
+            return "QEMU guest agent is not connected: the guest has not opened its end of the agent channel";
+        }
+        if (paused) {
+            return "QEMU guest agent is not connected: the VM is paused";
+        }
+        return null;
     }
 
     private void enqueue(Call<?> call) {
@@ -280,23 +379,33 @@ public final class GuestAgent implements AutoCloseable {
     private static final class Call<T> {
         final AgentCommand<T> command;
         final long submitted;
-        final long syncWait;
-        /** nanoseconds, -1 for forever (Block) */
-        final long commandWait;
         final CompletableFuture<AgentOutcome<T>> future;
         final boolean direct;
+        /** the waits come from the VM's settings (not the command's fixed timeout or the caller's own) */
+        final boolean followsSettings;
+        long syncWait;
+        /** nanoseconds, -1 for forever (Block) */
+        long commandWait;
+        /** submitted + syncWait + commandWait (System.nanoTime()), or Long.MAX_VALUE for none (Block) */
+        long deadline;
         boolean waited;
         EventLoop.Timer queueTimer;
-        long commandLeft;
+        Instant started;
 
-        Call(AgentCommand<T> command, long submitted, long syncWait, long commandWait,
-             CompletableFuture<AgentOutcome<T>> future, boolean direct) {
+        Call(AgentCommand<T> command, long submitted, CompletableFuture<AgentOutcome<T>> future, boolean direct,
+             boolean followsSettings) {
             this.command = command;
             this.submitted = submitted;
-            this.syncWait = syncWait;
-            this.commandWait = commandWait;
             this.future = future;
             this.direct = direct;
+            this.followsSettings = followsSettings;
+        }
+
+        /** Fixes the waits from the VM's timeout (the sync) and the call's own (the command), and the deadline. */
+        void time(ResponseTimeout vm, ResponseTimeout own) {
+            syncWait = vm.syncWait().toNanos();
+            commandWait = own.commandWait().map(Duration::toNanos).orElse(-1L);
+            deadline = commandWait < 0 ? Long.MAX_VALUE : submitted + syncWait + commandWait;
         }
 
         String name() {
@@ -352,7 +461,7 @@ public final class GuestAgent implements AutoCloseable {
                         }
                         lentTo = wakeup;
                         current = call;
-                        call.commandLeft = call.commandWait;
+                        call.started = Instant.now();
                         startCommand(); // writes; arm() leaves the deadline to the caller while lent
                         return true;
                     } finally {
@@ -429,13 +538,77 @@ public final class GuestAgent implements AutoCloseable {
             }
             if (current != null || !queue.isEmpty()) {
                 call.waited = true;
-                if (call.commandWait >= 0) {
-                    call.queueTimer = loop.schedule(call.submitted + call.commandWait,
-                            () -> locked(() -> expireQueued(call)));
-                }
+                armQueueTimer(call);
             }
             queue.add(call);
             pump();
+        }
+
+        private void armQueueTimer(Call<?> call) {
+            if (call.queueTimer != null) {
+                call.queueTimer.cancel();
+                call.queueTimer = null;
+            }
+            if (call.deadline != Long.MAX_VALUE) {
+                call.queueTimer = loop.schedule(call.deadline, () -> locked(() -> expireQueued(call)));
+            }
+        }
+
+        /** The settings changed: queued calls that follow them take the new waits, from their submission. */
+        void retime() {
+            ResponseTimeout vm = responseTimeout;
+            for (Call<?> call : List.copyOf(queue)) {
+                if (call.followsSettings) {
+                    call.time(vm, commandTimeouts.getOrDefault(call.name(), vm));
+                    if (call.waited) {
+                        armQueueTimer(call);
+                    }
+                }
+            }
+        }
+
+        /** The guest closed its end of the agent channel: nothing will answer what was sent or queued. */
+        void guestPortClosed() {
+            Call<?> call = current;
+            if (call != null && phase == Phase.COMMAND && call.command.awaitEvent() != null) {
+                completeAwaited(call); // libvirt: the agent going away wakes an awaited-event waiter without error
+            } else if (call != null) {
+                dropCurrent();
+                fail(call, new NotConnected<>(call.name(), "QEMU guest agent is not connected: the guest closed its "
+                        + "end of the agent channel"));
+            }
+            if (lentTo != null) {
+                lentTo.run();
+            }
+            closeChannel();
+            Call<?> queued;
+            while ((queued = queue.poll()) != null) {
+                if (queued.queueTimer != null) {
+                    queued.queueTimer.cancel();
+                }
+                fail(queued, new NotConnected<>(queued.name(), "QEMU guest agent is not connected: the guest closed "
+                        + "its end of the agent channel"));
+            }
+        }
+
+        void onVmEvent(VmEvent event) {
+            Call<?> call = current;
+            if (call != null && phase == Phase.COMMAND && call.command.awaitEvent() == event) {
+                completeAwaited(call);
+                if (lentTo != null) {
+                    lentTo.run();
+                } else {
+                    pump();
+                }
+            }
+        }
+
+        /** A call that gets no reply took effect: success, and the agent's stream starts afresh (resync). */
+        private void completeAwaited(Call<?> call) {
+            dropCurrent();
+            synced = false;
+            framer.ignore();
+            succeed(call, JsonNodeFactory.instance.objectNode());
         }
 
         private void expireQueued(Call<?> call) {
@@ -454,8 +627,11 @@ public final class GuestAgent implements AutoCloseable {
                 if (call.future.isDone()) {
                     continue; // cancelled by its caller
                 }
-                long queued = call.waited ? System.nanoTime() - call.submitted : 0;
-                call.commandLeft = call.commandWait < 0 ? -1 : Math.max(0, call.commandWait - queued);
+                String notConnected = notConnectedReason();
+                if (notConnected != null) {
+                    fail(call, new NotConnected<>(call.name(), notConnected));
+                    continue;
+                }
                 if (channel != null && channel.isConnected()) {
                     // the agent may have gone away or sent stray bytes since the last call, and this loop may not
                     // have seen it yet: reconnect or resynchronise now rather than write into a closed connection
@@ -467,11 +643,13 @@ public final class GuestAgent implements AutoCloseable {
                     continue;
                 }
                 current = call;
+                call.started = Instant.now();
                 if (refused != null) {
                     // a frozen agent accepts nothing and its listen backlog fills up: that is not responding,
                     // so keep knocking within the sync budget instead of failing as not connected
                     phase = Phase.SYNC;
-                    arm(call.syncWait);
+                    showPending();
+                    arm(budget(call.syncWait));
                     retryConnectLater();
                 } else if (synced) {
                     startCommand();
@@ -527,8 +705,23 @@ public final class GuestAgent implements AutoCloseable {
 
         private void startSync() {
             phase = Phase.SYNC;
-            arm(current.syncWait);
+            showPending();
+            arm(budget(current.syncWait));
             sendSync();
+        }
+
+        /** A wait of the current call bounded by its deadline (-1: forever). */
+        private long budget(long wait) {
+            long deadline = current.deadline;
+            if (deadline == Long.MAX_VALUE) {
+                return wait;
+            }
+            long left = Math.max(0, deadline - System.nanoTime());
+            return wait < 0 ? left : Math.min(wait, left);
+        }
+
+        private void showPending() {
+            pending = new PendingCall(current.name(), phase, current.started, current.commandWait < 0);
         }
 
         private void sendSync() {
@@ -543,9 +736,10 @@ public final class GuestAgent implements AutoCloseable {
 
         private void startCommand() {
             phase = Phase.COMMAND;
+            showPending();
             out = ByteBuffer.wrap(current.command.wireBytes());
             framer.expectLine();
-            arm(current.commandLeft);
+            arm(budget(current.commandWait));
             flush();
         }
 
@@ -581,6 +775,7 @@ public final class GuestAgent implements AutoCloseable {
                 deadline = null;
                 current = null;
                 phase = null;
+                pending = null;
                 synced = false; // a late reply may follow: the next call must re-synchronise
                 out = null;
                 framer.ignore();
@@ -767,7 +962,7 @@ public final class GuestAgent implements AutoCloseable {
         /** EOF or a broken connection. guest-shutdown succeeds this way; anything else is an agent error. */
         private void lost(String why) {
             Call<?> call = current;
-            if (call != null && phase == Phase.COMMAND && call.command.eofIsSuccess()) {
+            if (call != null && phase == Phase.COMMAND && call.command.awaitEvent() != null) {
                 dropCurrent();
                 closeChannel();
                 succeed(call, JsonNodeFactory.instance.objectNode());
@@ -794,6 +989,7 @@ public final class GuestAgent implements AutoCloseable {
             cancelDeadline();
             current = null;
             phase = null;
+            pending = null;
         }
 
         private void closeChannel() {

@@ -164,13 +164,20 @@ public final class GuestCommands {
     }
 
     /**
-     * guest-shutdown. The agent sends no reply on success: the call succeeds when the agent goes away (EOF),
-     * fails if it answers with an error, and waits a fixed 60 s whatever the timeout setting.
+     * guest-shutdown. The agent sends no reply on success. As in libvirt, the call succeeds when QEMU reports the
+     * event the mode causes ({@link GuestAgent#vmEvent}: SHUTDOWN for powerdown and halt, RESET for reboot) or
+     * when the guest closes its end of the agent channel while it waits; also when the agent's socket reaches
+     * EOF (QEMU exited, the only sign there is without QMP). It fails if the agent answers with an error, and
+     * waits a fixed 60 s whatever the timeout setting.
      */
     public static AgentCommand<Void> shutdown(ShutdownMode mode) {
         ObjectNode req = request(SHUTDOWN);
         req.putObject("arguments").put("mode", mode.wireName());
-        return new AgentCommand<>(req, r -> null, ResponseTimeout.SHUTDOWN, true);
+        return new AgentCommand<>(req, r -> null, ResponseTimeout.SHUTDOWN, awaits(mode));
+    }
+
+    private static VmEvent awaits(ShutdownMode mode) {
+        return mode == ShutdownMode.REBOOT ? VmEvent.RESET : VmEvent.SHUTDOWN;
     }
 
     /**
@@ -195,12 +202,17 @@ public final class GuestCommands {
     /** Like {@link #raw(String)} for an already parsed request (copied). */
     public static AgentCommand<JsonNode> raw(ObjectNode request) {
         ObjectNode req = request.deepCopy();
-        boolean shutdown = SHUTDOWN.equals(req.path("execute").asText());
-        return new AgentCommand<>(req, Function.identity(), shutdown ? ResponseTimeout.SHUTDOWN : null, shutdown);
+        if (!SHUTDOWN.equals(req.path("execute").asText())) {
+            return new AgentCommand<>(req, Function.identity(), null, null);
+        }
+        // qemu-ga's default mode is powerdown; an unknown mode is the agent's to reject
+        boolean reboot = ShutdownMode.REBOOT.wireName().equals(req.path("arguments").path("mode").asText());
+        return new AgentCommand<>(req, Function.identity(), ResponseTimeout.SHUTDOWN,
+                reboot ? VmEvent.RESET : VmEvent.SHUTDOWN);
     }
 
     private static <T> AgentCommand<T> simple(String name, Function<JsonNode, T> parser) {
-        return new AgentCommand<>(request(name), parser, null, false);
+        return new AgentCommand<>(request(name), parser, null, null);
     }
 
     private static ObjectNode request(String name) {

@@ -100,23 +100,13 @@ public record ResponseTimeout(int value) {
         };
     }
 
-    /** How long the guest-sync before a command waits when nothing lowers it: min(N, 5 s) for 0 ≤ N < 5, else 5 s. */
-    public Duration syncWait() {
-        return syncWait(this, this);
-    }
-
     /**
-     * The sync wait of one call, as libvirt's qemuAgentGuestSync computes it: 5 s, lowered by the agent's
-     * timeout and by the call's own (a per-command override or guest-shutdown's 60 s) when those are ≥ 0.
+     * How long the guest-sync before a command waits, as libvirt's qemuAgentGuestSync computes it from the VM's
+     * (domain-wide) timeout alone: this value when 0 ≤ N &lt; 5, else 5 s (Block and Default included). A call's
+     * own timeout (a per-command override, guest-shutdown's 60 s, an operation's own) never changes it.
      */
-    static Duration syncWait(ResponseTimeout agent, ResponseTimeout call) {
-        Duration d = DEFAULT_WAIT;
-        for (ResponseTimeout t : new ResponseTimeout[] {agent, call}) {
-            if (t.value >= 0 && t.value < d.toSeconds()) {
-                d = Duration.ofSeconds(t.value);
-            }
-        }
-        return d;
+    public Duration syncWait() {
+        return value >= 0 && value < DEFAULT_WAIT.toSeconds() ? Duration.ofSeconds(value) : DEFAULT_WAIT;
     }
 
     /** The one spelling for people: the API's names for -2, -1 and 0 (its string form), else seconds, e.g. 7s. */

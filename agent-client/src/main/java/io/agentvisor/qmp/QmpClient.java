@@ -147,6 +147,11 @@ public final class QmpClient implements AutoCloseable {
         }
     }
 
+    /** An empty arguments object for {@link #execute}. */
+    public ObjectNode arguments() {
+        return JSON.createObjectNode();
+    }
+
     /** query-status: "running", "paused", "shutdown", "internal-error", ... */
     public String queryStatus(Duration timeout) throws QmpException {
         return execute("query-status", null, timeout).path("status").asText();

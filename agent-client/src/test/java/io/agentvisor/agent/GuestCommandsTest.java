@@ -85,7 +85,10 @@ class GuestCommandsTest {
     @Test
     void rawCommandsNeedAnObjectWithExecute() {
         assertEquals("guest-ping", GuestCommands.raw("{\"execute\":\"guest-ping\"}").name());
-        assertTrue(GuestCommands.raw("{\"execute\":\"guest-shutdown\"}").eofIsSuccess());
+        assertEquals(VmEvent.SHUTDOWN, GuestCommands.raw("{\"execute\":\"guest-shutdown\"}").awaitEvent());
+        assertEquals(VmEvent.RESET, GuestCommands.raw("{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"reboot\"}}").awaitEvent());
+        assertEquals(VmEvent.RESET, GuestCommands.shutdown(ShutdownMode.REBOOT).awaitEvent());
+        assertEquals(VmEvent.SHUTDOWN, GuestCommands.shutdown(ShutdownMode.HALT).awaitEvent());
         assertEquals(ResponseTimeout.SHUTDOWN, GuestCommands.raw("{\"execute\":\"guest-shutdown\"}").fixedTimeout());
         assertThrows(IllegalArgumentException.class, () -> GuestCommands.raw("{\"execute\":"));
         assertThrows(IllegalArgumentException.class, () -> GuestCommands.raw("\"guest-ping\""));

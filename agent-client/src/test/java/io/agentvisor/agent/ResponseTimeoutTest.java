@@ -30,14 +30,6 @@ class ResponseTimeoutTest {
     }
 
     @Test
-    void aCallsSyncWaitIsLoweredByItsOwnTimeoutToo() {
-        assertEquals(Duration.ofSeconds(5), ResponseTimeout.syncWait(ResponseTimeout.BLOCK, ResponseTimeout.SHUTDOWN));
-        assertEquals(Duration.ofSeconds(3), ResponseTimeout.syncWait(ResponseTimeout.ofSeconds(3), ResponseTimeout.ofSeconds(30)));
-        assertEquals(Duration.ofSeconds(1), ResponseTimeout.syncWait(ResponseTimeout.BLOCK, ResponseTimeout.ofSeconds(1)));
-        assertEquals(Duration.ZERO, ResponseTimeout.syncWait(ResponseTimeout.NO_WAIT, ResponseTimeout.SHUTDOWN));
-    }
-
-    @Test
     void parsesNamesAndIntegers() {
         assertEquals(ResponseTimeout.BLOCK, ResponseTimeout.parse("Block", "f"));
         assertEquals(ResponseTimeout.DEFAULT, ResponseTimeout.parse("Default", "f"));

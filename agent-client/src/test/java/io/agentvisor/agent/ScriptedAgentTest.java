@@ -309,7 +309,9 @@ class ScriptedAgentTest {
             CompletableFuture<AgentOutcome<List<GuestFilesystem>>> slow =
                     CompletableFuture.supplyAsync(() -> agent.callAndWait(GuestCommands.fsInfo()));
             awaitReceived(sa, "guest-get-fsinfo");
-            CompletableFuture<AgentOutcome<String>> patient = agent.hostName(); // 30 s: waits its turn
+            // its own 30 s: waits its turn, and a change of the VM's timeout does not re-time it
+            CompletableFuture<AgentOutcome<String>> patient = agent.call(GuestCommands.hostName(),
+                    ResponseTimeout.ofSeconds(30));
             agent.setResponseTimeout(ResponseTimeout.ofSeconds(1));
             NotResponding<?> nr = assertInstanceOf(NotResponding.class, agent.ping().get(60, TimeUnit.SECONDS));
             assertEquals(Phase.QUEUED, nr.phase(), "the loop timed the queued call out while the caller ran its own");

@@ -3,10 +3,15 @@ package io.agentvisor.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import io.agentvisor.api.v1alpha1.AgentOperationStatus;
+import io.agentvisor.api.v1alpha1.Agentvisor;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
+import io.agentvisor.api.v1alpha1.GuestCommand;
+import io.agentvisor.api.v1alpha1.GuestCommandSpec;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -31,6 +36,8 @@ final class Cluster implements AutoCloseable {
     private static final ResourceDefinitionContext VMS = ResourceDefinitionContext.fromResourceType(VirtualMachine.class);
     private static final ResourceDefinitionContext POLICIES =
             ResourceDefinitionContext.fromResourceType(GuestAgentPolicy.class);
+    private static final ResourceDefinitionContext GUEST_COMMANDS =
+            ResourceDefinitionContext.fromResourceType(GuestCommand.class);
 
     private final KubernetesClient client;
 
@@ -203,6 +210,31 @@ final class Cluster implements AutoCloseable {
             reason = e.getMessage() == null ? e.toString() : e.getMessage();
         }
         return reason.lines().findFirst().orElse(reason).strip();
+    }
+
+    /** Creates a GuestCommand named {@code prefix} + a generated suffix in the current namespace: its name. */
+    String createGuestCommand(String prefix, GuestCommandSpec spec) {
+        GenericKubernetesResource r = new GenericKubernetesResource();
+        r.setApiVersion(Agentvisor.API_VERSION);
+        r.setKind("GuestCommand");
+        r.setMetadata(new ObjectMetaBuilder().withGenerateName(prefix).withNamespace(namespace()).build());
+        r.setAdditionalProperty("spec", client.getKubernetesSerialization().convertValue(spec, java.util.Map.class));
+        return client.genericKubernetesResources(GUEST_COMMANDS).resource(r).create().getMetadata().getName();
+    }
+
+    /**
+     * The status of a GuestCommand of the current namespace (an empty one before the driver wrote any); a missing
+     * object is a {@link ClusterOptions.ClusterException}.
+     */
+    AgentOperationStatus guestCommandStatus(String name) {
+        GenericKubernetesResource r = client.genericKubernetesResources(GUEST_COMMANDS).withName(name).get();
+        if (r == null) {
+            throw new ClusterOptions.ClusterException("GuestCommand " + namespace() + "/" + name
+                    + " was deleted before it finished");
+        }
+        Object status = r.getAdditionalProperties().get("status");
+        return status == null ? new AgentOperationStatus()
+                : client.getKubernetesSerialization().convertValue(status, AgentOperationStatus.class);
     }
 
     @Override

@@ -211,4 +211,57 @@ class CliClusterIT {
     private static VirtualMachine vm(String name) {
         return client.resources(VirtualMachine.class).inNamespace(NS).withName(name).get();
     }
+
+    // ---- agent-command VM 'JSON' through the cluster: a GuestCommand; here the test plays the node driver ----
+
+    @Test
+    void agentCommandThroughTheClusterCreatesAGuestCommandAndMapsItsOutcomeToTheSocketFormsExitCodes()
+            throws Exception {
+        record Case(String reason, String reply, int exit) {
+        }
+        for (Case c : java.util.List.of(new Case(null, "{\"host-name\":\"g\"}", ExitCode.OK),
+                new Case("CommandError", null, ExitCode.COMMAND_ERROR), new Case("BlockedByPolicy", null,
+                        ExitCode.COMMAND_ERROR), new Case("Timeout", null, ExitCode.NOT_RESPONDING),
+                new Case("NotConnected", null, ExitCode.AGENT_ERROR), new Case("OutcomeUnknown", null,
+                        ExitCode.AGENT_ERROR))) {
+            java.util.concurrent.ExecutorService bg = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                java.util.concurrent.Future<Cli> run = bg.submit(() -> cli("agent-command", "demo", "--timeout", "7",
+                        "{\"execute\":\"guest-get-host-name\"}"));
+                io.agentvisor.api.v1alpha1.GuestCommand gc = null;
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (gc == null && System.nanoTime() < deadline) {
+                    gc = client.resources(io.agentvisor.api.v1alpha1.GuestCommand.class).inNamespace(NS).list()
+                            .getItems().stream().filter(g -> g.getStatus() == null).findFirst().orElse(null);
+                    Thread.sleep(50);
+                }
+                assertTrue(gc != null, "the CLI created a GuestCommand");
+                assertEquals("demo", gc.getSpec().getVirtualMachine());
+                assertEquals(io.agentvisor.api.v1alpha1.GuestCommandOperation.AgentCommand, gc.getSpec().getOperation());
+                assertEquals("{\"execute\":\"guest-get-host-name\"}", gc.getSpec().getCommand());
+                assertEquals(new IntOrString(7), gc.getSpec().getTimeout());
+                io.agentvisor.api.v1alpha1.AgentOperationStatus st = new io.agentvisor.api.v1alpha1.AgentOperationStatus();
+                st.setPhase(c.reason() == null ? io.agentvisor.api.v1alpha1.AgentOperationPhase.Succeeded
+                        : io.agentvisor.api.v1alpha1.AgentOperationPhase.Failed);
+                st.setReason(c.reason() == null ? "Succeeded" : c.reason());
+                st.setReply(c.reply());
+                st.setMessage(c.reason() == null ? null : "what the driver said");
+                gc.setStatus(st);
+                client.resources(io.agentvisor.api.v1alpha1.GuestCommand.class).inNamespace(NS).resource(gc)
+                        .updateStatus();
+                Cli r = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                if (c.reason() == null) {
+                    assertEquals(ExitCode.OK, r.exit(), r.toString());
+                    assertEquals("{\"return\":{\"host-name\":\"g\"}}", r.out().strip());
+                } else {
+                    r.assertOneLineError(c.exit());
+                    assertTrue(r.err().contains("what the driver said") && r.err().contains(c.reason()), r.err());
+                }
+            } finally {
+                bg.shutdownNow();
+            }
+        }
+        cli("agent-command", "nope", "{\"execute\":\"guest-ping\"}").assertOneLineError(ExitCode.CLUSTER_ERROR);
+        cli("agent-command", "demo", "{\"execute\":").assertOneLineError(ExitCode.USAGE);
+    }
 }

@@ -43,7 +43,8 @@ class ChartTemplateTest {
         Map<String, Long> kinds = r.objects().stream()
                 .collect(Collectors.groupingBy(HasMetadata::getKind, TreeMap::new, Collectors.counting()));
         // no namespaced Role/RoleBinding: neither component uses Leases any more
-        assertEquals(Map.of("ServiceAccount", 2L, "ClusterRole", 2L, "ClusterRoleBinding", 2L, "Deployment", 1L,
+        // 2 component roles, 3 user roles for the guest agent (bound by the cluster's admins)
+        assertEquals(Map.of("ServiceAccount", 2L, "ClusterRole", 5L, "ClusterRoleBinding", 2L, "Deployment", 1L,
                 "DaemonSet", 1L, "Service", 2L), kinds);
         for (HasMetadata o : r.objects()) {
             boolean clusterScoped = o instanceof ClusterRole || o instanceof ClusterRoleBinding;
@@ -79,6 +80,11 @@ class ChartTemplateTest {
         assertEquals(Map.of(
                 "agentvisor.io/virtualmachines", Set.of("get", "list", "watch"),
                 "agentvisor.io/virtualmachines/status", Set.of("get", "patch", "update"),
+                // runs each agent operation of its node's VMs once, then deletes it after its ttl
+                "agentvisor.io/guestcommands", Set.of("get", "list", "watch", "delete"),
+                "agentvisor.io/guestmaintenances", Set.of("get", "list", "watch", "delete"),
+                "agentvisor.io/guestcommands/status", Set.of("get", "update"),
+                "agentvisor.io/guestmaintenances/status", Set.of("get", "update"),
                 // finds the VM pods of its node; never creates or deletes them
                 "/pods", Set.of("get", "list", "watch"),
                 // publishes its node's KVM probe result
@@ -93,6 +99,9 @@ class ChartTemplateTest {
             Chart.Rendered r = Chart.render(values);
             assertTrue(r.all(Role.class).isEmpty() && r.all(RoleBinding.class).isEmpty(), "no namespaced RBAC");
             for (ClusterRole role : r.all(ClusterRole.class)) {
+                if (USER_ROLES.contains(role.getMetadata().getName())) {
+                    continue; // see userRolesSeparateGuestInfoMaintenanceAndFullControl
+                }
                 boolean operator = role.getMetadata().getName().equals(OPERATOR);
                 assertTrue(operator || role.getMetadata().getName().equals(DRIVER), role.getMetadata().getName());
                 assertFalse(role.getRules().isEmpty());
@@ -123,6 +132,26 @@ class ChartTemplateTest {
                     }
                 }
             }
+        }
+    }
+
+    static final List<String> USER_ROLES = List.of(Chart.RELEASE + "-agentvisor-guest-viewer",
+            Chart.RELEASE + "-agentvisor-guest-maintainer", Chart.RELEASE + "-agentvisor-guest-admin");
+
+    @Test
+    void userRolesSeparateGuestInfoMaintenanceAndFullControl() {
+        Chart.Rendered r = Chart.render();
+        Set<String> read = Set.of("get", "list", "watch");
+        Set<String> use = Set.of("create", "get", "list", "watch", "delete");
+        assertEquals(Map.of("agentvisor.io/virtualmachines", read, "agentvisor.io/virtualmachines/status", read),
+                grants(r.one(ClusterRole.class, USER_ROLES.get(0)).getRules()));
+        assertEquals(Map.of("agentvisor.io/virtualmachines", read, "agentvisor.io/virtualmachines/status", read,
+                "agentvisor.io/guestmaintenances", use), grants(r.one(ClusterRole.class, USER_ROLES.get(1)).getRules()));
+        assertEquals(Map.of("agentvisor.io/virtualmachines", read, "agentvisor.io/virtualmachines/status", read,
+                "agentvisor.io/guestcommands", use), grants(r.one(ClusterRole.class, USER_ROLES.get(2)).getRules()));
+        // nothing binds them: the cluster's admins do, per namespace or cluster-wide
+        for (ClusterRoleBinding b : r.all(ClusterRoleBinding.class)) {
+            assertFalse(USER_ROLES.contains(b.getRoleRef().getName()), b.getMetadata().getName());
         }
     }
 

@@ -40,6 +40,16 @@ public final class TinyGuest implements AutoCloseable {
 
     /** Boots the guest and returns once its own qemu-ga (inside the VM) answers guest-sync. */
     public static TinyGuest boot() {
+        TinyGuest guest = start();
+        guest.awaitAgent();
+        return guest;
+    }
+
+    /**
+     * Starts QEMU and returns once its QMP socket exists, before the guest has booted (so before the guest opens
+     * its end of the agent channel).
+     */
+    public static TinyGuest start() {
         Path dir = Repo.shortTempDir("avvm");
         Path qga = dir.resolve("qga.sock");
         Path qmp = dir.resolve("qmp.sock");
@@ -47,7 +57,7 @@ public final class TinyGuest implements AutoCloseable {
                 "-nographic", "-nic", "none", "-kernel", kernel().toString(), "-initrd", initrd().toString(),
                 "-append", "console=ttyS0 quiet", "-device", "virtio-serial",
                 "-chardev", "socket,path=" + qga + ",server=on,wait=off,id=qga0",
-                "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
+                "-device", "virtserialport,chardev=qga0,id=qga0-port,name=org.qemu.guest_agent.0",
                 "-qmp", "unix:" + qmp + ",server=on,wait=off");
         Process process;
         try {
@@ -60,18 +70,38 @@ public final class TinyGuest implements AutoCloseable {
         TinyGuest guest = new TinyGuest(dir, process);
         Leftovers.track(guest);
         long deadline = System.nanoTime() + BOOT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
+        while (!Files.exists(qmp) || !Files.exists(qga)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
                 String console = guest.console();
                 guest.close();
-                throw new IllegalStateException("qemu-system-x86_64 exited during boot: " + console);
+                throw new IllegalStateException("qemu-system-x86_64 did not create its sockets: " + console);
             }
-            if (Files.exists(qga) && AgentProbe.syncs(qga, Duration.ofSeconds(5))) {
-                return guest;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                guest.close();
+                throw new IllegalStateException("interrupted");
             }
         }
-        String console = guest.console();
-        guest.close();
+        return guest;
+    }
+
+    /** Waits until the guest's own qemu-ga answers guest-sync on the agent socket. */
+    public void awaitAgent() {
+        long deadline = System.nanoTime() + BOOT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                String console = console();
+                close();
+                throw new IllegalStateException("qemu-system-x86_64 exited during boot: " + console);
+            }
+            if (AgentProbe.syncs(agentSocket(), Duration.ofSeconds(5))) {
+                return;
+            }
+        }
+        String console = console();
+        close();
         throw new IllegalStateException("the tiny guest's agent did not answer within " + BOOT.toSeconds() + " s; console: "
                 + console);
     }

@@ -59,6 +59,8 @@ public final class NodeDriver implements AutoCloseable {
     private volatile Accelerator.Verdict kvm;
     private SharedIndexInformer<VirtualMachine> vmInformer;
     private SharedIndexInformer<Pod> podInformer;
+    private final ScheduledExecutorService operationsThread;
+    private final AgentOperations operations;
 
     public NodeDriver(DriverConfig config, KubernetesClient client, AgentMetrics metrics) {
         this.config = config;
@@ -70,6 +72,8 @@ public final class NodeDriver implements AutoCloseable {
         this.pollScheduler = Executors.newSingleThreadScheduledExecutor(named("agent-poller"));
         this.timers = Executors.newSingleThreadScheduledExecutor(named("vm-timers"));
         this.actors = Executors.newCachedThreadPool(named("vm"));
+        this.operationsThread = Executors.newSingleThreadScheduledExecutor(named("agent-operations"));
+        this.operations = new AgentOperations(this, client, operationsThread);
     }
 
     private static ThreadFactory named(String prefix) {
@@ -127,6 +131,7 @@ public final class NodeDriver implements AutoCloseable {
                     }
                 }, 0);
         removeStaleLinks();
+        operations.start();
         LOG.infof("agent-driver for node %s: %d VM pod(s) bound here, watching pods with spec.nodeName=%s and %s=%s",
                 config.nodeName(), runtimes.size(), config.nodeName(), VmPods.APP_LABEL, VmPods.APP);
     }
@@ -209,6 +214,17 @@ public final class NodeDriver implements AutoCloseable {
         return uid == null ? null : vms.get(uid);
     }
 
+    VirtualMachine vmByName(String namespace, String name) {
+        return vms.values().stream().filter(v -> namespace.equals(v.getMetadata().getNamespace())
+                && name.equals(v.getMetadata().getName())).findFirst().orElse(null);
+    }
+
+    /** The live agent connection of a VM attached here (the one its poller uses), or null. */
+    io.agentvisor.agent.GuestAgent agentOf(String vmUid) {
+        return runtimes.values().stream().filter(r -> vmUid.equals(r.vmUid()) && isCurrent(r))
+                .map(VmRuntime::liveAgent).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+    }
+
     /**
      * Whether {@code r} speaks for its VM on this node: of the pods of one VM seen here (an old one going away, its
      * replacement already there, both named vm-<name>), only the newest writes the VM's status.
@@ -262,6 +278,8 @@ public final class NodeDriver implements AutoCloseable {
         if (vmInformer != null) {
             vmInformer.close();
         }
+        operations.close();
+        operationsThread.shutdownNow();
         runtimes.values().forEach(VmRuntime::close);
         actors.shutdown();
         try {

@@ -13,6 +13,7 @@ import io.agentvisor.api.v1alpha1.GuestDisk;
 import io.agentvisor.api.v1alpha1.GuestInterface;
 import io.agentvisor.api.v1alpha1.FilesystemStatus;
 import io.agentvisor.api.v1alpha1.OsInfoStatus;
+import io.agentvisor.api.v1alpha1.PendingCallStatus;
 import io.agentvisor.api.v1alpha1.GuestStatus;
 import io.agentvisor.api.v1alpha1.Text;
 import io.agentvisor.api.v1alpha1.TimezoneStatus;
@@ -70,6 +71,14 @@ public final class StatusBuilder {
             e.setTime(a.errorTime() == null ? null : rfc3339(a.errorTime()));
             ag.setLastError(e);
         }
+        if (agentLive && a.pending() != null) {
+            PendingCallStatus p = new PendingCallStatus();
+            p.setCommand(a.pending().command());
+            p.setPhase(a.pending().phase() == io.agentvisor.agent.AgentOutcome.Phase.SYNC ? "Sync" : "Command");
+            p.setSince(rfc3339(a.pending().since()));
+            p.setBlocking(a.pending().blocking() ? Boolean.TRUE : null);
+            ag.setPendingCall(p);
+        }
         ag.setLastContact(storedAgent == null ? null : storedAgent.getLastContact());
         st.setAgent(ag);
         st.setGuest(guest(a));
@@ -95,8 +104,9 @@ public final class StatusBuilder {
         boolean connected = agentLive && a.connected();
         c.add(Conditions.of(ConditionTypes.AGENT_CONNECTED, connected, connected ? "Connected"
                 : s.agentConfigured() && s.running() ? ConditionTypes.REASON_NOT_CONNECTED : notReason,
-                connected ? "the agent channel is open" : s.agentConfigured() && s.running()
-                        ? "the agent channel is not open" : notMessage, generation,
+                connected ? "the guest opened its end of the agent channel" : s.agentConfigured() && s.running()
+                        ? "the guest has not opened its end of the agent channel (no agent running in the guest, or the"
+                        + " VM is not up yet)" : notMessage, generation,
                 Conditions.find(old, ConditionTypes.AGENT_CONNECTED), now));
         boolean responsive = agentLive && a.responsive();
         c.add(Conditions.of(ConditionTypes.AGENT_RESPONSIVE, responsive, responsive ? "Responsive" : notReason,
@@ -162,6 +172,9 @@ public final class StatusBuilder {
     static GuestStatus guest(AgentView a) {
         GuestStatus g = new GuestStatus();
         Cuts cuts = new Cuts();
+        if (a.lastContact() != null) {
+            g.setFsFreeze(a.frozen() ? "Frozen" : "Thawed");
+        }
         if (a.osInfo() != null) {
             var o = a.osInfo();
             OsInfoStatus os = new OsInfoStatus();

@@ -11,6 +11,7 @@ import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
 import io.agentvisor.driver.qemu.Accelerator;
 import io.agentvisor.driver.qemu.ProcFs;
+import io.agentvisor.qmp.AgentChannel;
 import io.agentvisor.qmp.QmpClient;
 import io.agentvisor.qmp.QmpEvent;
 import io.agentvisor.qmp.QmpException;
@@ -61,8 +62,13 @@ final class VmRuntime {
     private ProcFs.ProcessId qemu;
     private String accelerator;
     private boolean paused;
+    /** QEMU's frontend-open of the agent port (null: QEMU has no such chardev or was not asked yet). */
+    private Boolean guestPortOpen;
+    private final AgentChannel channel = new AgentChannel(VmPods.AGENT_CHARDEV, VmPods.AGENT_PORT_ID);
     private boolean guestShutdownSeen;
     private AgentPoller poller;
+    /** The poller's agent while one runs (read by agent operations from other threads). */
+    private volatile io.agentvisor.agent.GuestAgent liveAgent;
     private AgentView lastView = AgentView.INITIAL;
 
     private boolean stopSent;
@@ -91,6 +97,10 @@ final class VmRuntime {
 
     String vmUid() {
         return ref == null ? null : ref.uid();
+    }
+
+    io.agentvisor.agent.GuestAgent liveAgent() {
+        return liveAgent;
     }
 
     /** The pod's creation (RFC 3339, second resolution) and uid, to order the pods of one VM. */
@@ -183,6 +193,7 @@ final class VmRuntime {
                 lastView = poller.view();
                 poller.close();
                 poller = null;
+                liveAgent = null;
             }
         }
     }
@@ -294,6 +305,7 @@ final class VmRuntime {
             paused = !"running".equals(c.queryStatus(QMP_TIMEOUT));
             accelerator = c.execute("query-kvm", null, QMP_TIMEOUT).path("enabled").asBoolean(false)
                     ? Accelerator.KVM : Accelerator.TCG;
+            guestPortOpen = channel.trackedGuestOpen(c, QMP_TIMEOUT).orElse(null);
         } catch (QmpException e) {
             notAttached("QEMU's QMP socket does not answer: " + e.getMessage());
             return;
@@ -357,12 +369,25 @@ final class VmRuntime {
                 publish();
             }
         }));
+        // QEMU's view of the guest, as libvirt feeds its agent: from now on every QMP event follows
+        if (guestPortOpen != null) {
+            poller.agent().setGuestPortOpen(guestPortOpen);
+        }
+        poller.agent().setPaused(paused);
         poller.start();
+        liveAgent = poller.agent();
     }
 
     private void onQmpEvent(int gen, QmpEvent e) {
         if (gen != attachGeneration) {
             return;
+        }
+        channel.portChange(e).ifPresent(open -> {
+            guestPortOpen = open;
+            LOG.infof("%s: the guest %s its end of the agent channel", key(), open ? "opened" : "closed");
+        });
+        if (poller != null && channel.apply(e, poller.agent())) {
+            poller.guestChannelChanged();
         }
         switch (e.name()) {
             case "SHUTDOWN" -> {
@@ -461,6 +486,7 @@ final class VmRuntime {
         qemu = null;
         accelerator = null;
         paused = false;
+        guestPortOpen = null;
         attached = false;
     }
 
@@ -474,6 +500,7 @@ final class VmRuntime {
             lastView = poller.view();
             poller.close();
             poller = null;
+            liveAgent = null;
         }
     }
 
@@ -498,7 +525,7 @@ final class VmRuntime {
             // not running: the agent is not there; guest facts stay as last known
             view = new AgentView(false, false, 0, null, null, null, view.lastContact(), false, view.version(),
                     view.supportedCommands(), view.osInfo(), view.hostname(), view.timezone(), view.users(),
-                    view.filesystems(), view.interfaces());
+                    view.filesystems(), view.interfaces(), null);
         }
         VmState s = new VmState(running && qemu != null ? qemu.pid() : null, running ? accelerator : null, running,
                 runningReason, message, settings.enabled());

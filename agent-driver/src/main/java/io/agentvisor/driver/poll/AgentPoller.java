@@ -8,6 +8,7 @@ import io.agentvisor.agent.AgentOutcome;
 import io.agentvisor.agent.GuestAgent;
 import io.agentvisor.agent.GuestAgentInfo;
 import io.agentvisor.agent.GuestCommands;
+import io.agentvisor.agent.PendingCall;
 import io.agentvisor.agent.ResponseTimeout;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,6 +50,7 @@ public final class AgentPoller implements AutoCloseable {
     private boolean roundInFlight;
     private boolean fsfreezeUnsupported;
     private ScheduledFuture<?> tick;
+    private ScheduledFuture<?> watch;
     private volatile boolean closed;
 
     public AgentPoller(String vm, GuestAgent agent, AgentSettings settings, ScheduledExecutorService scheduler,
@@ -77,6 +79,28 @@ public final class AgentPoller implements AutoCloseable {
         return agent;
     }
 
+    /**
+     * QEMU's view of the guest changed (its end of the agent channel opened or closed, the VM paused or resumed):
+     * the view follows at once, and a guest that just opened its end is probed now rather than after back-off.
+     */
+    public void guestChannelChanged() {
+        scheduler.execute(() -> {
+            if (closed) {
+                return;
+            }
+            boolean connected = agent.isConnected();
+            if (connected != view.connected()) {
+                set(v -> new AgentView(connected, v.responsive(), v.consecutiveTimeouts(), v.errorReason(),
+                        v.errorMessage(), v.errorTime(), v.lastContact(), v.frozen(), v.version(), v.supportedCommands(),
+                        v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(), v.interfaces(), v.pending()));
+            }
+            if (connected) {
+                schedule.probeNow(clock.instant());
+                reschedule();
+            }
+        });
+    }
+
     /** Applies new settings to the live connection (the next call uses them) and to the schedule. */
     public void apply(AgentSettings s) {
         scheduler.execute(() -> {
@@ -92,7 +116,7 @@ public final class AgentPoller implements AutoCloseable {
                 publish(new AgentView(v.connected(), responsiveAfterTimeouts(v), v.consecutiveTimeouts(),
                         v.errorReason(), v.errorMessage(), v.errorTime(), v.lastContact(), v.frozen(), v.version(),
                         v.supportedCommands(), v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(),
-                        v.interfaces()));
+                        v.interfaces(), v.pending()));
             }
             reschedule();
         });
@@ -226,7 +250,9 @@ public final class AgentPoller implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         CompletableFuture<? extends AgentOutcome<?>> call = agent.call((AgentCommand) step.command);
+        armWatch();
         call.whenCompleteAsync((outcome, err) -> {
+            cancelWatch();
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
             AgentOutcome<?> o = outcome != null ? outcome
                     : new AgentOutcome.AgentError<>(step.command.name(), String.valueOf(err));
@@ -238,6 +264,56 @@ public final class AgentPoller implements AutoCloseable {
                 reschedule();
             }
         }, scheduler);
+    }
+
+    // ---- a call that waits long: what can still be observed (the agent is busy with it; nothing else goes out) ----
+
+    private void armWatch() {
+        cancelWatch();
+        watch = scheduler.schedule(this::watchPending, ResponseTimeout.DEFAULT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelWatch() {
+        if (watch != null) {
+            watch.cancel(false);
+            watch = null;
+        }
+    }
+
+    /**
+     * Runs every Default wait (5 s) while a call of this poller is outstanding. The agent's current call (this
+     * poller's or any other caller's, e.g. an agent operation) shows in the view once it has waited 5 s. A call
+     * that waits forever (Block) and has waited unresponsiveAfter × 5 s without an answer makes the agent
+     * Unresponsive (reason CallPending): that is how long unresponsiveAfter bounded Default calls would have taken
+     * to say so. The answer, when it comes, makes it Responsive again.
+     */
+    private void watchPending() {
+        if (closed || !roundInFlight) {
+            return;
+        }
+        Instant now = clock.instant();
+        PendingCall p = agent.pending().orElse(null);
+        Duration waited = p == null ? Duration.ZERO : Duration.between(p.since(), now);
+        if (p != null && waited.compareTo(ResponseTimeout.DEFAULT_WAIT) >= 0) {
+            boolean stuck = p.blocking() && waited.compareTo(ResponseTimeout.DEFAULT_WAIT.multipliedBy(
+                    settings.unresponsiveAfter())) >= 0;
+            set(v -> {
+                if (stuck && v.responsive()) {
+                    LOG.warnf("%s: %s has waited %d s for the guest agent with a Block timeout: Unresponsive", vm,
+                            p.command(), waited.toSeconds());
+                }
+                boolean responsive = v.responsive() && !stuck;
+                boolean newlyStuck = stuck && !ConditionTypes.REASON_CALL_PENDING.equals(v.errorReason());
+                return new AgentView(v.connected(), responsive, v.consecutiveTimeouts(),
+                        newlyStuck ? ConditionTypes.REASON_CALL_PENDING : v.errorReason(),
+                        newlyStuck ? "guest agent is not responding: " + p.command() + " has been waiting for its "
+                                + "reply since " + p.since() + " (Block: no deadline)" : v.errorMessage(),
+                        newlyStuck ? now : v.errorTime(), v.lastContact(), v.frozen(), v.version(),
+                        v.supportedCommands(), v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(),
+                        v.interfaces(), p);
+            });
+        }
+        watch = scheduler.schedule(this::watchPending, ResponseTimeout.DEFAULT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Records one outcome; returns whether the round may continue. */
@@ -254,7 +330,7 @@ public final class AgentPoller implements AutoCloseable {
             schedule.answered();
             set(v -> new AgentView(true, true, 0, null, null, null, now, v.frozen(), v.version(),
                     v.supportedCommands(), v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(),
-                    v.interfaces()));
+                    v.interfaces(), null));
             if (recovered) {
                 LOG.infof("%s: guest agent is responsive (%s answered: %s)", vm, name, o.message());
             }
@@ -279,7 +355,7 @@ public final class AgentPoller implements AutoCloseable {
                 return new AgentView(agent.isConnected(), responsive, n, ConditionTypes.REASON_TIMEOUT, o.message(),
                         errorTime(v, ConditionTypes.REASON_TIMEOUT, now), v.lastContact(), v.frozen(), v.version(),
                         v.supportedCommands(), v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(),
-                        v.interfaces());
+                        v.interfaces(), null);
             });
         } else {
             String reason = o instanceof AgentOutcome.AgentError<?> ? ConditionTypes.REASON_AGENT_ERROR
@@ -291,7 +367,7 @@ public final class AgentPoller implements AutoCloseable {
                 }
                 return new AgentView(agent.isConnected(), false, 0, reason, o.message(), errorTime(v, reason, now),
                         v.lastContact(), v.frozen(), v.version(), v.supportedCommands(), v.osInfo(), v.hostname(),
-                        v.timezone(), v.users(), v.filesystems(), v.interfaces());
+                        v.timezone(), v.users(), v.filesystems(), v.interfaces(), null);
             });
         }
         schedule.roundFailed(now, now.minus(took));
@@ -334,7 +410,8 @@ public final class AgentPoller implements AutoCloseable {
                 (io.agentvisor.agent.GuestTimezone) m.getOrDefault("timezone", v.timezone()),
                 (List<io.agentvisor.agent.GuestUser>) m.getOrDefault("users", v.users()),
                 (List<io.agentvisor.agent.GuestFilesystem>) m.getOrDefault("filesystems", v.filesystems()),
-                (List<io.agentvisor.agent.GuestNetworkInterface>) m.getOrDefault("interfaces", v.interfaces()));
+                (List<io.agentvisor.agent.GuestNetworkInterface>) m.getOrDefault("interfaces", v.interfaces()),
+                (PendingCall) m.getOrDefault("pending", v.pending()));
     }
 
     private void set(Function<AgentView, AgentView> f) {
@@ -360,6 +437,7 @@ public final class AgentPoller implements AutoCloseable {
             if (tick != null) {
                 tick.cancel(false);
             }
+            cancelWatch();
         });
         agent.close();
     }

@@ -91,6 +91,13 @@ public final class PollSchedule {
         nextProbe = null;
     }
 
+    /** Something says the agent may answer now (the guest opened its agent channel): probe at once. */
+    public void probeNow(Instant now) {
+        if (probing()) {
+            nextProbe = now;
+        }
+    }
+
     /** A round that started at {@code started} failed at {@code now}: probe only, from now on. */
     public void roundFailed(Instant now, Instant started) {
         failedRounds++;

@@ -20,7 +20,7 @@ class StatusBuilderTest {
 
     private static AgentView answered(Instant at, String hostname) {
         return new AgentView(true, true, 0, null, null, null, at, false, "7.2.22", List.of("guest-ping"), null,
-                hostname, null, List.of(), List.of(), List.of());
+                hostname, null, List.of(), List.of(), List.of(), null);
     }
 
     private static VirtualMachineStatus write(VirtualMachineStatus stored, AgentView view, Instant now) {

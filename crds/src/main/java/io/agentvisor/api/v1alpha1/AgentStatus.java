@@ -35,6 +35,10 @@ public class AgentStatus {
 
     private AgentError lastError;
 
+    @JsonPropertyDescription("The agent call that has been waiting for the agent longer than 5 s, if any (a call with"
+            + " a Block timeout can wait forever): how long is now minus since.")
+    private PendingCallStatus pendingCall;
+
     @JsonPropertyDescription("Last answered call (RFC 3339) as of the last status change: it rides along with other"
             + " status writes, at most once a minute, and never causes a write by itself (an idle VM costs no API"
             + " writes). While state is Responsive the agent is still answering; the node Lease shows the driver is watching.")
@@ -95,6 +99,14 @@ public class AgentStatus {
 
     public void setLastError(AgentError lastError) {
         this.lastError = lastError;
+    }
+
+    public PendingCallStatus getPendingCall() {
+        return pendingCall;
+    }
+
+    public void setPendingCall(PendingCallStatus pendingCall) {
+        this.pendingCall = pendingCall;
     }
 
     public String getLastContact() {

@@ -49,6 +49,8 @@ public final class ConditionTypes {
     public static final String REASON_AGENT_ERROR = "AgentError";
     public static final String REASON_NOT_CONNECTED = "NotConnected";
     public static final String REASON_NOT_CONFIGURED = "NotConfigured";
+    /** A call with a Block timeout has waited longer than unresponsiveAfter Default waits (5 s each). */
+    public static final String REASON_CALL_PENDING = "CallPending";
 
     private ConditionTypes() {
     }

@@ -39,6 +39,20 @@ public class GuestStatus {
         this.truncated = truncated;
     }
 
+    @JsonPropertyDescription("The guest's file systems as guest-fsfreeze-status reports"
+            + " them: Frozen or Thawed (Thawed too when the agent does not offer guest-fsfreeze-status); absent before the"
+            + " agent first answered.")
+    @Size(max = 16)
+    private String fsFreeze;
+
+    public String getFsFreeze() {
+        return fsFreeze;
+    }
+
+    public void setFsFreeze(String fsFreeze) {
+        this.fsFreeze = fsFreeze;
+    }
+
     public OsInfoStatus getOsInfo() {
         return osInfo;
     }

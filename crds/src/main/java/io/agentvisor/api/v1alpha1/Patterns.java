@@ -22,6 +22,7 @@ public final class Patterns {
 
     /** {@link IntOrStringRules} inputs. */
     static final String TIMEOUT_RULE = "responseTimeout;-2;" + Bounds.TIMEOUT_SECONDS + ";7;" + TIMEOUT_NAME;
+    static final String OPERATION_TIMEOUT_RULE = "timeout;-2;" + Bounds.TIMEOUT_SECONDS + ";7;" + TIMEOUT_NAME;
     static final String COMMAND_TIMEOUTS_RULE = "commandTimeouts.*;-2;" + Bounds.TIMEOUT_SECONDS + ";7;" + TIMEOUT_NAME;
     /** The integer form in bytes up to SpecValidation's maximum (16Ti); the string form up to 32 characters. */
     static final String MEMORY_RULE = "memory;1;17592186044416;32;" + MEMORY;

@@ -29,6 +29,9 @@ public final class VmPods {
     public static final String QMP_SOCKET = "qmp.sock";
     public static final String LAUNCHER_QMP_SOCKET = "launcher-qmp.sock";
     public static final String AGENT_SOCKET = "qga.sock";
+    /** QEMU's chardev of the agent socket (query-chardev's label) and the id of its virtserialport (VSERPORT_CHANGE). */
+    public static final String AGENT_CHARDEV = "qga0";
+    public static final String AGENT_PORT_ID = "qga0-port";
     /**
      * Annotation on a VirtualMachine with runStrategy Manual: {@code Running} asks for a pod, {@code Stopped} has it
      * deleted (the guest is shut down within the pod's termination grace).

@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CommittedCrdsTest {
 
     @ParameterizedTest
-    @ValueSource(strings = { "virtualmachines.agentvisor.io", "guestagentpolicies.agentvisor.io" })
+    @ValueSource(strings = { "virtualmachines.agentvisor.io", "guestagentpolicies.agentvisor.io",
+        "guestcommands.agentvisor.io", "guestmaintenances.agentvisor.io" })
     void committedYamlMatchesTheTypes(String crd) throws IOException {
         Path generated = Path.of("target/crds/" + crd + ".yaml");
         Path committed = Path.of(crd + ".yaml");

@@ -24,7 +24,9 @@ public final class CrdFinisher {
     static final Map<String, List<String>> COLUMN_ORDER = Map.of(
             "virtualmachines.agentvisor.io", List.of("Phase", "Node", "Agent", "Timeout", "OS", "Restarts", "Last Exit",
                     "Pod", "Age"),
-            "guestagentpolicies.agentvisor.io", List.of("Priority", "Timeout", "VMs", "Age"));
+            "guestagentpolicies.agentvisor.io", List.of("Priority", "Timeout", "VMs", "Age"),
+            "guestcommands.agentvisor.io", List.of("VM", "Operation", "Phase", "Reason", "Age"),
+            "guestmaintenances.agentvisor.io", List.of("VM", "Operation", "Phase", "Reason", "Age"));
 
     private CrdFinisher() {
     }

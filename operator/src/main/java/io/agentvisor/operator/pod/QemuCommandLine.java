@@ -70,9 +70,11 @@ public final class QemuCommandLine {
         a.addAll(List.of("-chardev", "socket,id=qmp1,path=" + run + VmPods.LAUNCHER_QMP_SOCKET + ",server=on,wait=off",
                 "-mon", "chardev=qmp1,mode=control"));
         if (vm.agent()) {
-            a.addAll(List.of("-chardev", "socket,id=qga0,path=" + run + VmPods.AGENT_SOCKET + ",server=on,wait=off",
-                    "-device", "virtio-serial-pci,id=vser0",
-                    "-device", "virtserialport,bus=vser0.0,chardev=qga0,name=" + AGENT_PORT_NAME));
+            // the port's id makes QEMU report the guest opening and closing its end (QMP VSERPORT_CHANGE)
+            a.addAll(List.of("-chardev", "socket,id=" + VmPods.AGENT_CHARDEV + ",path=" + run + VmPods.AGENT_SOCKET
+                    + ",server=on,wait=off", "-device", "virtio-serial-pci,id=vser0",
+                    "-device", "virtserialport,bus=vser0.0,chardev=" + VmPods.AGENT_CHARDEV + ",id="
+                    + VmPods.AGENT_PORT_ID + ",name=" + AGENT_PORT_NAME));
         }
         if (vm.network()) {
             StringBuilder netdev = new StringBuilder("user,id=net0");

@@ -43,7 +43,7 @@ class QemuCommandLineTest {
                 "socket,id=qga0,path=/run/agentvisor/qga.sock,server=on,wait=off"), after(a, "-chardev"));
         assertEquals(List.of("chardev:console0"), after(a, "-serial"));
         assertEquals(List.of("chardev=qmp0,mode=control", "chardev=qmp1,mode=control"), after(a, "-mon"));
-        assertTrue(after(a, "-device").contains("virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0"));
+        assertTrue(after(a, "-device").contains("virtserialport,bus=vser0.0,chardev=qga0,id=qga0-port,name=org.qemu.guest_agent.0"));
         assertEquals(List.of("none"), after(a, "-nic"));
         assertTrue(a.contains("-nodefaults") && a.contains("-no-user-config"));
         assertTrue(!a.contains("-daemonize") && !a.contains("-pidfile"), "QEMU is the launcher's child, in the pod");
