@@ -179,6 +179,12 @@ class ChartApiServerIT {
             can(drv, false, "update", "virtualmachines.agentvisor.io", "--subresource=finalizers", "-n", "default");
             can(drv, false, "delete", "virtualmachines.agentvisor.io", "-n", "default");
             can(drv, false, "list", "guestagentpolicies.agentvisor.io", "--all-namespaces");
+            // runs agent operations and removes finished ones; never creates one (users do)
+            can(drv, true, "watch", "guestcommands.agentvisor.io", "--all-namespaces");
+            can(drv, true, "update", "guestmaintenances.agentvisor.io", "--subresource=status", "-n", "default");
+            can(drv, true, "delete", "guestcommands.agentvisor.io", "-n", "default");
+            can(drv, false, "create", "guestcommands.agentvisor.io", "-n", "default");
+            can(drv, false, "patch", "guestcommands.agentvisor.io", "-n", "default");
             // finds the VM pods of its node; never creates, changes or deletes one
             can(drv, true, "watch", "pods", "--all-namespaces");
             can(drv, true, "get", "pods", "-n", "default");

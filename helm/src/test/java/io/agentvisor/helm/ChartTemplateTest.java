@@ -121,10 +121,12 @@ class ChartTemplateTest {
                             "roles", "rolebindings", "clusterroles", "clusterrolebindings")) {
                         assertFalse(rule.getResources().contains(res), res + " in " + rule);
                     }
-                    // delete: only pods, only by the operator (each VM's own pod); create: pods by the operator, events
+                    // delete: pods only by the operator (each VM's own pod), finished agent operations only by the
+                    // driver (after their ttl); create: pods by the operator, events
                     if (rule.getVerbs().contains("delete")) {
-                        assertTrue(operator && rule.getResources().equals(List.of("pods"))
-                                && rule.getApiGroups().equals(List.of("")), "delete in " + rule);
+                        assertTrue(operator && rule.getResources().equals(List.of("pods")) && rule.getApiGroups().equals(List.of(""))
+                                || !operator && rule.getResources().equals(List.of("guestcommands", "guestmaintenances"))
+                                && rule.getApiGroups().equals(List.of("agentvisor.io")), "delete in " + rule);
                     }
                     if (rule.getVerbs().contains("create")) {
                         assertTrue(rule.getApiGroups().equals(List.of("")) && (rule.getResources().equals(List.of("events"))
