@@ -63,8 +63,8 @@ import org.jboss.logging.Logger;
  */
 final class AgentOperations implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AgentOperations.class);
-    static final int MAX_REPLY = 64 * 1024;
-    static final int MAX_OUTPUT = 16 * 1024;
+    static final int MAX_REPLY = io.agentvisor.api.v1alpha1.Bounds.OPERATION_REPLY;
+    static final int MAX_OUTPUT = io.agentvisor.api.v1alpha1.Bounds.EXEC_OUTPUT;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration EXEC_POLL = Duration.ofMillis(200);
 
@@ -548,7 +548,8 @@ final class AgentOperations implements AutoCloseable {
         if (o instanceof AgentOutcome.CommandError<?> e) {
             return st -> {
                 failed(st, e.isBlocked() ? "BlockedByPolicy" : "CommandError", o.message());
-                st.setErrorClass(e.isBlocked() ? null : e.errorClass());
+                st.setErrorClass(e.isBlocked() ? null
+                        : io.agentvisor.api.v1alpha1.Text.bounded(e.errorClass(), io.agentvisor.api.v1alpha1.Bounds.SHORT));
                 return st;
             };
         }
@@ -572,7 +573,8 @@ final class AgentOperations implements AutoCloseable {
     private static AgentOperationStatus failed(AgentOperationStatus s, String reason, String message) {
         s.setPhase(AgentOperationPhase.Failed);
         s.setReason(reason);
-        s.setMessage(message);
+        // the agent's own words can be anything: bounded and printable, as the schema wants
+        s.setMessage(io.agentvisor.api.v1alpha1.Text.bounded(message, io.agentvisor.api.v1alpha1.Bounds.MESSAGE));
         return s;
     }
 

@@ -27,7 +27,7 @@ class GuestStatusBoundTest {
     static AgentView view(String hostname, List<GuestUser> users, List<GuestFilesystem> fs,
             List<GuestNetworkInterface> nics, GuestOsInfo os) {
         return new AgentView(true, true, 0, null, null, null, null, false, "7.2", List.of("guest-ping"), os, hostname,
-                new GuestTimezone("UTC", 0), users, fs, nics);
+                new GuestTimezone("UTC", 0), users, fs, nics, null);
     }
 
     @Test
@@ -61,7 +61,7 @@ class GuestStatusBoundTest {
         GuestFilesystem fs = new GuestFilesystem("sda1", "/", "ext4", -5L, Long.MAX_VALUE, List.of());
         AgentView v = new AgentView(true, true, 0, null, null, null, null, false, null, null, null, null,
                 new GuestTimezone("Mars/Olympus", 999_999), List.of(new GuestUser("u", null,
-                        Instant.ofEpochSecond(Long.MAX_VALUE / 1000))), List.of(fs), null);
+                        Instant.ofEpochSecond(Long.MAX_VALUE / 1000))), List.of(fs), null, null);
         GuestStatus g = StatusBuilder.guest(v);
         assertNull(g.getFilesystems().get(0).getUsedBytes());
         assertNull(g.getFilesystems().get(0).getTotalBytes());
@@ -83,7 +83,7 @@ class GuestStatusBoundTest {
                 1_700_000_000L)));
         GuestOsInfo os = new GuestOsInfo(big, big, big, big, big, big, big, big, big, big);
         AgentView v = new AgentView(true, true, 0, null, null, null, null, false, big, null, os, big,
-                new GuestTimezone(big, -86_400), users, fs, nics);
+                new GuestTimezone(big, -86_400), users, fs, nics, null);
         GuestStatus g = StatusBuilder.guest(v);
         byte[] json = JSON.writeValueAsString(g).getBytes(StandardCharsets.UTF_8);
         System.out.println("worst-case status.guest: " + json.length + " bytes");

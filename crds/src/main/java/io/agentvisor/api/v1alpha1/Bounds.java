@@ -41,6 +41,9 @@ public final class Bounds {
     public static final int SHORT = 64;
     /** Guest-reported names: hostname, user name, filesystem name, mount point, OS strings. */
     public static final int GUEST_STRING = 256;
+    /** An agent operation's reply (JSON) and an exec's captured stdout / stderr, in characters. */
+    public static final int OPERATION_REPLY = 64 * 1024;
+    public static final int EXEC_OUTPUT = 16 * 1024;
     public static final int USERS = 32;
     public static final int FILESYSTEMS = 16;
     public static final int DISKS_PER_FILESYSTEM = 2;

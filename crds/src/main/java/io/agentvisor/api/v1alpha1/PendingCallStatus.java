@@ -2,6 +2,7 @@ package io.agentvisor.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import java.util.Objects;
 
 /** {@code status.agent.pendingCall}: the call the agent has been busy with for a while. */
@@ -9,12 +10,15 @@ import java.util.Objects;
 public class PendingCallStatus {
 
     @JsonPropertyDescription("The qemu-ga command.")
+    @Size(max = Bounds.COMMAND)
     private String command;
 
     @JsonPropertyDescription("Sync (the guest-sync before it) or Command (waiting for its reply).")
+    @Size(max = Bounds.SHORT)
     private String phase;
 
     @JsonPropertyDescription("Since when it has been the agent's current call (RFC 3339).")
+    @Size(max = Bounds.TIME)
     private String since;
 
     @JsonPropertyDescription("Its timeout waits forever (Block).")

@@ -27,7 +27,9 @@ class SchemaBoundsTest {
 
     @ParameterizedTest
     @CsvSource({ "virtualmachines.agentvisor.io, io.agentvisor.api.v1alpha1.VirtualMachine",
-            "guestagentpolicies.agentvisor.io, io.agentvisor.api.v1alpha1.GuestAgentPolicy" })
+            "guestagentpolicies.agentvisor.io, io.agentvisor.api.v1alpha1.GuestAgentPolicy",
+            "guestcommands.agentvisor.io, io.agentvisor.api.v1alpha1.GuestCommand",
+            "guestmaintenances.agentvisor.io, io.agentvisor.api.v1alpha1.GuestMaintenance" })
     void everyFieldIsBoundedWithinItsJavaType(String crd, Class<?> type) throws IOException {
         CustomResourceDefinition def = Serialization.unmarshal(Files.readString(Path.of(crd + ".yaml")),
                 CustomResourceDefinition.class);
