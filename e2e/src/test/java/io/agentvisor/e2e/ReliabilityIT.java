@@ -60,9 +60,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The reliability suite on the real node: the installation of {@link NodeSystem} (chart, images built here, VMs as
  * pods), broken on purpose under running VMs. The control plane hangs and is restarted, a QEMU is frozen, the guest
- * agent misbehaves behind a proxy, an external writer competes for a VM's labels and status, bad specs arrive; each
- * time the VMs' pods and QEMUs must be untouched, the operator and the driver must recover by themselves (without
- * a restart) and the status must tell the truth.
+ * agent misbehaves behind a proxy, an external writer competes for a VM's labels and status, the operator is killed
+ * in the middle of a policy rollout, bad specs arrive; each time the VMs' pods and QEMUs must be untouched, the
+ * operator and the driver must recover by themselves (without a restart unless the scenario killed one) and the
+ * status must tell the truth.
  *
  * <p>The suite keeps to a namespace of its own and deletes what it created, so it does not depend on the other
  * e2e classes that share the installation (nor they on it). Two VMs are booted once and shared by the scenarios, in
@@ -97,6 +98,8 @@ class ReliabilityIT {
     static final Map<String, String> vmUids = new ConcurrentHashMap<>();
     static final Set<String> podUids = ConcurrentHashMap.newKeySet();
     static int timeout = 2;
+    /** The responseTimeout the rollout scenario expects on its VMs. */
+    static int rollTimeout;
 
     // ------------------------------------------------------------------ fixture
 
@@ -698,7 +701,92 @@ class ReliabilityIT {
 
     @Test
     @Order(6)
-    @DisplayName("6 bad specs: a kernel outside the allowed image directories, memory over the maximum")
+    @DisplayName("6 operator kill -9 in the middle of a policy rollout over 20 VMs")
+    void operatorKilledMidRollout() {
+        Map<String, Identity> before = identities();
+        StringBuilder yaml = new StringBuilder();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String name = String.format("roll-%02d", i);
+            names.add(name);
+            // Halted: the rollout is the operator's alone (no pod, no guest to boot)
+            yaml.append("""
+                    apiVersion: agentvisor.io/v1alpha1
+                    kind: VirtualMachine
+                    metadata: {name: %s, namespace: %s, labels: {app: roll}}
+                    spec:
+                      runStrategy: Halted
+                      memory: 128Mi
+                      boot: {kernel: %s}
+                    ---
+                    """.formatted(name, NS, allowedKernel()));
+        }
+        sys.apply(yaml.toString());
+        sys.apply(policyYaml("roll", "{app: roll}", 10, 2));
+        java.util.function.Supplier<Map<String, Integer>> resolved = () -> {
+            Map<String, Integer> m = new java.util.TreeMap<>();
+            for (VirtualMachine v : k.resources(VirtualMachine.class).inNamespace(NS).withLabel("app", "roll").list()
+                    .getItems()) {
+                vmUids.putIfAbsent(v.getMetadata().getName(), v.getMetadata().getUid());
+                m.put(v.getMetadata().getName(), v.getStatus() == null || v.getStatus().getAgentPolicy() == null ? null
+                        : v.getStatus().getAgentPolicy().getResponseTimeout());
+            }
+            return m;
+        };
+        Predicate<Map<String, Integer>> all = m -> m.size() == 20 && m.values().stream().allMatch(
+                Integer.valueOf(rollTimeout)::equals);
+        rollTimeout = 2;
+        await("20 VMs resolved to responseTimeout 2").atMost(RECOVER).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions().until(resolved::get, all);
+        Summary.check("20 Halted VMs resolved to policy roll's responseTimeout 2");
+
+        Components comps = components();
+        rollTimeout = 9;
+        k.resources(GuestAgentPolicy.class).inNamespace(NS).withName("roll")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"responseTimeout\":9}}");
+        // killed the moment the edit is stored: the operator is somewhere in the rollout (or before it)
+        Sys.forceKill(comps.operatorPids().get(0));
+        Map<String, Integer> atKill = resolved.get();
+        long doneAtKill = atKill.values().stream().filter(Integer.valueOf(9)::equals).count();
+        await("a new operator JVM").atMost(RECOVER).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                .until(() -> {
+                    List<Long> now = NodeSystem.javaPids("/opt/agentvisor/operator/");
+                    return now.size() == 1 && !now.equals(comps.operatorPids());
+                });
+        sys.awaitComponentsReady();
+        await("all 20 VMs show responseTimeout 9").atMost(RECOVER).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions().until(resolved::get, all);
+        await("policy status counts 20 VMs").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions().until(() -> {
+                    GuestAgentPolicy p = k.resources(GuestAgentPolicy.class).inNamespace(NS).withName("roll").get();
+                    return p.getStatus() != null && Integer.valueOf(20).equals(p.getStatus().getVirtualMachines());
+                });
+        for (String name : names) {
+            VirtualMachineStatus s = status(name);
+            assertEquals("GuestAgentPolicy/" + NS + "/roll", s.getAgentPolicy().getPolicy(), name);
+            assertEquals(Phase.Stopped, s.getPhase(), name);
+            assertNull(pod(name), name + ": Halted, no pod");
+        }
+        Components after = components();
+        assertEquals(comps.operatorRestarts() + 1, after.operatorRestarts(), "the kubelet restarted the operator once");
+        Summary.check("operator killed as the edit was stored (" + doneAtKill + "/20 VMs showed 9 right after); restarted by the kubelet (restarts "
+                + comps.operatorRestarts() + " -> " + after.operatorRestarts() + "), it finished the rollout: all 20 "
+                + "show 9, policy status.virtualMachines 20, all Stopped without a pod");
+        for (String vm : RUNNING) {
+            awaitHealthy(vm, RECOVER);
+        }
+        assertEquals(before, identities());
+        assertEquals(comps.driverPids(), after.driverPids());
+        Summary.check("the running VMs did not notice (same pods and QEMUs, healthy); driver not restarted");
+        k.resources(VirtualMachine.class).inNamespace(NS).withLabel("app", "roll").delete();
+        sys.kubectl("-n", NS, "delete", "guestagentpolicy", "roll");
+        await("roll VMs deleted").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+                .until(() -> resolved.get().isEmpty());
+    }
+
+    @Test
+    @Order(7)
+    @DisplayName("7 bad specs: a kernel outside the allowed image directories, memory over the maximum")
     void badSpecs() {
         Map<String, Identity> before = identities();
         Components comps = components();
@@ -747,8 +835,8 @@ class ReliabilityIT {
     }
 
     @Test
-    @Order(7)
-    @DisplayName("7 final accounting: the suite's VMs deleted, nothing of theirs left on the node")
+    @Order(8)
+    @DisplayName("8 final accounting: the suite's VMs deleted, nothing of theirs left on the node")
     void finalAccounting() {
         for (String vm : RUNNING) {
             awaitHealthy(vm, RECOVER);
