@@ -22,6 +22,9 @@ import java.util.Map;
  * {@code scripts/images.sh} and loaded into the node, and the chart installed by {@code bin/helm upgrade
  * --install} with the chart's RBAC (the operator and the driver act only through their own service accounts).
  * The suite itself plays the cluster user (admin kubeconfig), as kubectl would.
+ *
+ * <p>One installation per test JVM, shared by the test classes (each creates and deletes its own VMs and
+ * policies); the boot files it copied are removed when the JVM exits, like the cluster itself.
  */
 final class NodeSystem {
     static final String NS = "agentvisor-system";
@@ -38,7 +41,20 @@ final class NodeSystem {
         this.images = images;
     }
 
-    static NodeSystem install() {
+    private static NodeSystem shared;
+
+    /** The installation of this test JVM (installed on first use), with the operator and the driver Ready. */
+    static synchronized NodeSystem install() {
+        if (shared == null) {
+            shared = installOnce();
+            Path images = shared.images;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> Repo.deleteRecursively(images), "e2e-images-rm"));
+        }
+        shared.awaitComponentsReady();
+        return shared;
+    }
+
+    private static NodeSystem installOnce() {
         KubeApiServer cluster = KubeApiServer.sharedWithNode();
         cluster.loadImages("operator", "agent-driver", "vm-launcher");
         Path images = Repo.shortTempDir("avimg");
@@ -59,7 +75,6 @@ final class NodeSystem {
                 Map.of(), 60).requireSuccess("images.sh helm-values").output().strip();
         s.imageSets.addAll(List.of(values.split("\\s+")));
         s.helmUpgrade();
-        s.awaitComponentsReady();
         return s;
     }
 
@@ -154,7 +169,16 @@ final class NodeSystem {
         return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
     }
 
-    /** The pid (on this machine) of the driver's JVM, found by its jar in /proc. */
+    /** The pid (on this machine) of kube-apiserver, as the cluster's launcher recorded it. */
+    long apiserverPid() {
+        try {
+            return Long.parseLong(Files.readString(cluster.dir().resolve("kube-apiserver.pid")).strip());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The pids (on this machine) of the JVMs running that jar (e.g. the driver's), found in /proc. */
     static List<Long> javaPids(String jarNeedle) {
         List<Long> pids = new ArrayList<>();
         try (var dirs = Files.list(Path.of("/proc"))) {
@@ -176,9 +200,5 @@ final class NodeSystem {
             throw new UncheckedIOException(e);
         }
         return pids;
-    }
-
-    void uninstall() {
-        Repo.deleteRecursively(images);
     }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Records what each scenario checked ({@link #check}) and how it ended, and prints one summary table to stdout
- * after the suite: scenarios run, survived, what each checked.
+ * after each test class: scenarios run, survived, what each checked.
  */
 final class Summary implements BeforeEachCallback, TestWatcher, AfterAllCallback {
     private static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
@@ -88,7 +88,8 @@ final class Summary implements BeforeEachCallback, TestWatcher, AfterAllCallback
 
     @Override
     public synchronized void afterAll(ExtensionContext c) {
-        StringBuilder b = new StringBuilder("\n==================== Agentvisor reliability suite ====================\n");
+        StringBuilder b = new StringBuilder("\n==================== Agentvisor e2e: " + c.getDisplayName()
+                + " ====================\n");
         long survived = SCENARIOS.values().stream().filter(s -> s.outcome.equals("SURVIVED")).count();
         long run = SCENARIOS.values().stream().filter(s -> !s.outcome.equals("DISABLED")
                 && !s.outcome.equals("SKIPPED")).count();
@@ -103,5 +104,7 @@ final class Summary implements BeforeEachCallback, TestWatcher, AfterAllCallback
         }
         b.append("======================================================================\n");
         System.out.println(b);
+        SCENARIOS.clear(); // the next test class gets a table of its own
+        current = null;
     }
 }

@@ -44,7 +44,7 @@ class VmPodsIT {
     static void cleanUp() {
         if (sys != null) {
             sys.kubectlResult("delete", "vm", "--all", "--wait=true", "--timeout=120s");
-            sys.uninstall();
+            sys.kubectlResult("delete", "guestagentpolicy", "e2e", "--ignore-not-found");
         }
     }
 
