@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything Agentvisor needs on a Debian/Ubuntu machine, idempotently:
 #   1. Debian packages (only the missing ones),
-#   2. kube-apiserver + kube-controller-manager 1.20.2 built from Debian's own `kubernetes` source package,
-#   3. the tiny guest (Debian kernel + an initramfs holding busybox and qemu-ga).
+#   2. kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kube-proxy 1.20.2 built from Debian's
+#      own `kubernetes` source package,
+#   3. the tiny guest (Debian kernel + an initramfs holding busybox, qemu-ga, DHCP, a web server, a freezable /data).
+# The container images are scripts/images.sh's (they need our jars).
 # Heavy results live in a cache outside the repository ($AGENTVISOR_CACHE, default ~/.cache/agentvisor) and
 # are rebuilt only when missing. Usage: scripts/deps.sh [packages|apiserver|guest|all]
 set -euo pipefail
@@ -59,12 +61,12 @@ build_apiserver() {
   local b missing_bin=""
   for b in "${K8S_BINARIES[@]}"; do [ -x "$out/$b" ] || missing_bin=1; done
   if [ -z "$missing_bin" ]; then
-    log "kube-apiserver $K8S_VERSION: cached in $out"
+    log "Kubernetes $K8S_VERSION: cached in $out"
   else
     local src="$AGENTVISOR_CACHE/src"
     mkdir -p "$src" "$out"
-    log "kube-apiserver $K8S_VERSION: not cached; building it from Debian's kubernetes source package"
-    log "  (no package ships kube-apiserver; this takes ~13 min on 2 cores, once; result goes to $out)"
+    log "Kubernetes $K8S_VERSION: not cached; building ${K8S_BINARIES[*]} from Debian's kubernetes source package"
+    log "  (no package ships them; this takes 6-20 min on 2 cores, once; result goes to $out)"
     apt_private_update
     if ! ls "$src"/kubernetes_*.dsc >/dev/null 2>&1; then
       log "  downloading the kubernetes source package into $src"
