@@ -177,28 +177,4 @@ final class NodeSystem {
             throw new UncheckedIOException(e);
         }
     }
-
-    /** The pids (on this machine) of the JVMs running that jar (e.g. the driver's), found in /proc. */
-    static List<Long> javaPids(String jarNeedle) {
-        List<Long> pids = new ArrayList<>();
-        try (var dirs = Files.list(Path.of("/proc"))) {
-            for (Path d : dirs.toList()) {
-                String n = d.getFileName().toString();
-                if (!n.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String cmdline = new String(Files.readAllBytes(d.resolve("cmdline")));
-                    if (cmdline.startsWith("java\0") && cmdline.contains(jarNeedle)) {
-                        pids.add(Long.parseLong(n));
-                    }
-                } catch (IOException e) {
-                    // gone in between
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return pids;
-    }
 }

@@ -287,8 +287,8 @@ class ReliabilityIT {
     static Components components() {
         Pod op = component("operator");
         Pod drv = component("agent-driver");
-        return new Components(NodeSystem.javaPids("/opt/agentvisor/operator/"),
-                NodeSystem.javaPids("/opt/agentvisor/agent-driver/"), op.getMetadata().getUid(), restarts(op),
+        return new Components(Sys.javaPids("/opt/agentvisor/operator/"),
+                Sys.javaPids("/opt/agentvisor/agent-driver/"), op.getMetadata().getUid(), restarts(op),
                 drv.getMetadata().getUid(), restarts(drv));
     }
 
@@ -463,7 +463,7 @@ class ReliabilityIT {
                 Sys.forceKill(old.driverPids().get(0));
                 await("a new driver JVM").atMost(RECOVER).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                         .until(() -> {
-                            List<Long> now = NodeSystem.javaPids("/opt/agentvisor/agent-driver/");
+                            List<Long> now = Sys.javaPids("/opt/agentvisor/agent-driver/");
                             return now.size() == 1 && !now.equals(old.driverPids());
                         });
                 sys.awaitComponentsReady();
@@ -750,7 +750,7 @@ class ReliabilityIT {
         long doneAtKill = atKill.values().stream().filter(Integer.valueOf(9)::equals).count();
         await("a new operator JVM").atMost(RECOVER).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                 .until(() -> {
-                    List<Long> now = NodeSystem.javaPids("/opt/agentvisor/operator/");
+                    List<Long> now = Sys.javaPids("/opt/agentvisor/operator/");
                     return now.size() == 1 && !now.equals(comps.operatorPids());
                 });
         sys.awaitComponentsReady();

@@ -17,6 +17,16 @@ final class Sys {
 
     /** Pids of qemu-system processes whose command line contains {@code needle} (a VM uid or a run directory). */
     static List<Long> qemuPids(String needle) {
+        return pids(argv -> argv[0].contains("qemu-system") && String.join(" ", argv).contains(needle));
+    }
+
+    /** The pids (on this machine) of the JVMs running that jar (e.g. the driver's). */
+    static List<Long> javaPids(String jarNeedle) {
+        return pids(argv -> argv[0].equals("java") && String.join(" ", argv).contains(jarNeedle));
+    }
+
+    /** Pids of the processes whose argv (from /proc, the host's pid namespace) matches. */
+    static List<Long> pids(java.util.function.Predicate<String[]> argvMatches) {
         List<Long> pids = new ArrayList<>();
         try (var dirs = Files.list(Path.of("/proc"))) {
             for (Path d : dirs.toList()) {
@@ -24,14 +34,13 @@ final class Sys {
                 if (!n.chars().allMatch(Character::isDigit)) {
                     continue;
                 }
-                String cmdline;
+                String[] argv;
                 try {
-                    cmdline = new String(Files.readAllBytes(d.resolve("cmdline")), StandardCharsets.UTF_8);
+                    argv = new String(Files.readAllBytes(d.resolve("cmdline")), StandardCharsets.UTF_8).split("\0");
                 } catch (IOException e) {
                     continue; // gone in between
                 }
-                String[] argv = cmdline.split("\0");
-                if (argv.length > 0 && argv[0].contains("qemu-system") && cmdline.contains(needle)) {
+                if (argv.length > 0 && !argv[0].isEmpty() && argvMatches.test(argv)) {
                     pids.add(Long.parseLong(n));
                 }
             }

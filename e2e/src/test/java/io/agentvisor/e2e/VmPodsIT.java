@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -208,7 +209,7 @@ class VmPodsIT {
     @Order(5)
     void theDriverKilledDeletedAndRolledNeverRestartsAVm() {
         Identity before = identity("alpha");
-        List<Long> drivers = NodeSystem.javaPids("/opt/agentvisor/agent-driver/");
+        List<Long> drivers = Sys.javaPids("/opt/agentvisor/agent-driver/");
         assertEquals(1, drivers.size(), "one driver JVM on the node: " + drivers);
         Sys.forceKill(drivers.get(0));
         awaitDriverBackAndApplying(7, 2);
@@ -305,7 +306,7 @@ class VmPodsIT {
     @Order(9)
     void theOperatorKilledTouchesNoVm() {
         Identity before = identity("alpha");
-        List<Long> operators = NodeSystem.javaPids("/opt/agentvisor/operator/");
+        List<Long> operators = Sys.javaPids("/opt/agentvisor/operator/");
         assertEquals(1, operators.size(), operators.toString());
         Sys.forceKill(operators.get(0));
         sys.awaitComponentsReady();
@@ -318,40 +319,35 @@ class VmPodsIT {
     @Test
     @Order(10)
     void haltingOrDeletingAVmStopsItsGuestGracefully() throws Exception {
-        // the guest's own power-off prints "reboot: Power down" on its console: QEMU quit or a kill would not
+        String halted = consoleWhile("beta", () -> sys.kubectl("patch", "vm", "beta", "--type", "merge", "-p",
+                "{\"spec\":{\"runStrategy\":\"Halted\"}}"));
+        assertTrue(halted.contains("reboot: Power down"), "the guest powered itself off: " + tail(halted));
+        await("beta Stopped").atMost(Duration.ofMinutes(1))
+                .until(() -> "Stopped".equals(sys.vm("beta").path("status").path("phase").asText()));
+        Summary.check("runStrategy Halted: pod deleted, the guest shut itself down (console: reboot: Power down), VM Stopped");
+        String deleted = consoleWhile("alpha", () -> sys.kubectl("delete", "vm", "alpha", "--wait=true"));
+        assertTrue(deleted.contains("reboot: Power down"), "the guest powered itself off: " + tail(deleted));
+        Summary.check("VM deleted: its pod removed after the guest shut itself down");
+    }
+
+    /**
+     * The VM's serial console (its pod's log, followed) while {@code stop} makes its pod go away. The guest's own
+     * power-off prints "reboot: Power down" there; QEMU told to quit, or killed, would not.
+     */
+    static String consoleWhile(String vm, Runnable stop) throws IOException, InterruptedException {
         Path console = Files.createTempFile("av-console", ".log");
         Process follow = new ProcessBuilder("kubectl", "--kubeconfig", sys.cluster.kubeconfig().toString(), "logs", "-f",
-                "vm-beta").redirectErrorStream(true).redirectOutput(console.toFile()).start();
+                "vm-" + vm).redirectErrorStream(true).redirectOutput(console.toFile()).start();
         try {
             sleep(1000);
-            sys.kubectl("patch", "vm", "beta", "--type", "merge", "-p", "{\"spec\":{\"runStrategy\":\"Halted\"}}");
-            await("beta's pod gone").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> sys.vmPod("beta") == null);
+            stop.run();
+            await(vm + "'s pod gone").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> sys.vmPod(vm) == null);
             follow.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-            String log = Files.readString(console, StandardCharsets.UTF_8);
-            assertTrue(log.contains("reboot: Power down"), "the guest powered itself off: " + tail(log));
-            await("beta Stopped").atMost(Duration.ofMinutes(1))
-                    .until(() -> "Stopped".equals(sys.vm("beta").path("status").path("phase").asText()));
-            Summary.check("runStrategy Halted: pod deleted, the guest shut itself down (console: reboot: Power down), VM Stopped");
+            return Files.readString(console, StandardCharsets.UTF_8);
         } finally {
             follow.destroyForcibly();
             Files.deleteIfExists(console);
-        }
-        Path console2 = Files.createTempFile("av-console", ".log");
-        Process follow2 = new ProcessBuilder("kubectl", "--kubeconfig", sys.cluster.kubeconfig().toString(), "logs", "-f",
-                "vm-alpha").redirectErrorStream(true).redirectOutput(console2.toFile()).start();
-        try {
-            sleep(1000);
-            sys.kubectl("delete", "vm", "alpha", "--wait=true");
-            await("alpha's pod gone").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> sys.vmPod("alpha") == null);
-            follow2.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-            String log = Files.readString(console2, StandardCharsets.UTF_8);
-            assertTrue(log.contains("reboot: Power down"), "the guest powered itself off: " + tail(log));
-            Summary.check("VM deleted: its pod removed after the guest shut itself down");
-        } finally {
-            follow2.destroyForcibly();
-            Files.deleteIfExists(console2);
         }
     }
 
