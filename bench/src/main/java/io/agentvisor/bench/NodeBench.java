@@ -289,7 +289,8 @@ public final class NodeBench {
 
     /** One driver restart, measured. */
     record Restart(String how, double readyS, double allAnsweringS, Map<String, Double> answeringS,
-            double longestGapS, double baselineGapS, boolean identitiesUnchanged, String identityNote, long failedProbes) {
+            double longestGapS, double baselineGapS, boolean identitiesUnchanged, String identityNote, long failedProbes,
+            long baselineFailedProbes) {
     }
 
     void p7() throws Exception {
@@ -323,15 +324,16 @@ public final class NodeBench {
                 log's millisecond stamps, the node's clock = this machine's). Identity = pod UID, container restarts, \
                 QEMU's pid and its start time on this machine, before and after.
 
-                | restart | → driver pod Ready | → every VM's agent answers the new driver | per VM | longest guest gap (baseline) | failed probes | VMs untouched |
+                | restart | → driver pod Ready | → every VM's agent answers the new driver | per VM | longest guest gap (baseline) | failed probes (baseline) | VMs untouched |
                 |---|---:|---:|---|---:|---:|---|
                 """, running.size(), PROBE_EVERY_S));
         for (Restart r : restarts) {
             List<String> per = new ArrayList<>();
             r.answeringS().forEach((vm, s) -> per.add(vm + " " + Util.s2(s)));
-            d.append(Util.f("| %s | %s | %s | %s | %s (%s) | %d | %s |%n", r.how(), Util.s2(r.readyS()),
+            d.append(Util.f("| %s | %s | %s | %s | %s (%s) | %d (%d) | %s |%n", r.how(), Util.s2(r.readyS()),
                     Util.s2(r.allAnsweringS()), String.join(", ", per), Util.s2(r.longestGapS()),
-                    Util.s2(r.baselineGapS()), r.failedProbes(), r.identitiesUnchanged() ? "yes" : "NO: " + r.identityNote()));
+                    Util.s2(r.baselineGapS()), r.failedProbes(), r.baselineFailedProbes(),
+                    r.identitiesUnchanged() ? "yes" : "NO: " + r.identityNote()));
         }
         d.append('\n');
         for (Restart r : restarts) {
@@ -395,9 +397,11 @@ public final class NodeBench {
         double gap = probe.longestGap(t0.minusSeconds(1), until);
         double baseline = probe.longestGap(baselineFrom, t0);
         long failed = probe.failures(t0, until);
+        long baselineFailed = probe.failures(baselineFrom, t0);
         Util.log("P7: %s: driver Ready after %.1f s, agents answering after %s, longest gap %.2f s (baseline %.2f s), "
                 + "%d failed probes, changed %s", how, readyS, answering, gap, baseline, failed, changed);
-        return new Restart(how, readyS, all, answering, gap, baseline, changed.isEmpty(), String.join("; ", changed), failed);
+        return new Restart(how, readyS, all, answering, gap, baseline, changed.isEmpty(), String.join("; ", changed), failed,
+                baselineFailed);
     }
 
     /** The driver's current container: its pod's UID and the container's restart count; null while there is no pod. */
@@ -420,7 +424,7 @@ public final class NodeBench {
                     continue;
                 }
                 Instant at = nearest(l.substring(0, 12), from);
-                if (at != null && !at.isBefore(from.minusMillis(999))) {
+                if (at != null && !at.isBefore(from)) {
                     return at;
                 }
             }
@@ -469,7 +473,7 @@ public final class NodeBench {
             Files.writeString(flag, "");
             StringBuilder loop = new StringBuilder("while [ -e \"$1\" ]; do\n");
             podIps.forEach((vm, ip) -> loop.append(Util.f(
-                    "  curl -s -o /dev/null -m 1 http://%s/; echo \"$(date +%%s%%3N) %s $?\"%n", ip, vm)));
+                    "  curl -s -o /dev/null -m 1 http://%s/; rc=$?; echo \"$(date +%%s%%3N) %s $rc\"%n", ip, vm)));
             loop.append(Util.f("  sleep %.2f%ndone%n", PROBE_EVERY_S));
             Process p = new ProcessBuilder("bash", Repo.root().resolve("scripts/cluster.sh").toString(), "nsexec",
                     sys.cluster.dir().toString(), "bash", "-c", loop.toString(), "probe", flag.toString())
