@@ -240,6 +240,14 @@ final class OperatorScale {
         env.put("AGENTVISOR_LAUNCHER_IMAGE_PULL_POLICY", "IfNotPresent");
         env.put("QUARKUS_HTTP_PORT", "0");
         env.put("QUARKUS_LOG_CATEGORY__IO_AGENTVISOR__LEVEL", "INFO");
+        // experiments: NAME=VALUE,... added to the chart run's environment (e.g. MALLOC_ARENA_MAX=2)
+        if (diagnose) {
+            for (String kv : System.getProperty("bench.p5.extra-env", "").split(",")) {
+                if (kv.contains("=")) {
+                    env.put(kv.substring(0, kv.indexOf('=')).strip(), kv.substring(kv.indexOf('=') + 1).strip());
+                }
+            }
+        }
         JarProcess operator = null;
         long rssMax = 0;
         try {
