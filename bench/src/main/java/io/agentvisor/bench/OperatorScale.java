@@ -7,11 +7,14 @@ import static io.agentvisor.bench.Kube.policies;
 import static io.agentvisor.bench.Kube.vms;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentvisor.testsupport.Cmd;
 import io.agentvisor.testsupport.JarProcess;
 import io.agentvisor.testsupport.KubeApiServer;
+import io.agentvisor.testsupport.Repo;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,21 +26,18 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * P5, operator scale: the operator jar as a process, configured as the Helm chart configures its pod, against the
- * API-only test cluster (kube-apiserver, etcd, kube-controller-manager; no scheduler, no kubelet) holding 1,000
- * VirtualMachines: half {@code Halted} (no pod is due), half {@code Always} (a pod is due: the operator creates it and
- * it stays Pending, since nothing schedules it), 10 GuestAgentPolicies. Measured twice, once with the JVM flags of the
- * operator image under the chart's memory limit, once with this host's JVM defaults (the reference: how the operator
- * ran as a host process before), with the cluster's VM state reset in between.
+ * P5, operator scale: the operator jar as a process, configured as the Helm chart configures its pod (the
+ * container's environment rendered by bin/helm template, JVM options included; the image's entrypoint flags from
+ * scripts/images.sh; the container's memory limit as -XX:MaxRAM), against the API-only test cluster
+ * (kube-apiserver, etcd, kube-controller-manager; no scheduler, no kubelet) holding 1,000 VirtualMachines: half
+ * {@code Halted} (no pod is due), half {@code Always} (a pod is due: the operator creates it and it stays Pending,
+ * since nothing schedules it), 10 GuestAgentPolicies. Measured twice, as the chart runs it and with this host's JVM
+ * defaults (the reference: how the operator ran as a host process before), with the VM state reset in between.
  */
 final class OperatorScale {
     static final int VMS = 1000;
     static final String NS = "p5";
     static final String SYSTEM_NS = "agentvisor-system";
-    /** The operator image's entrypoint flags (scripts/images.sh) */
-    static final List<String> IMAGE_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:MaxRAMPercentage=60");
-    /** The chart's memory limit of the operator container; the JVM in the pod sizes itself from the cgroup limit. */
-    static final String CHART_MEMORY_LIMIT = "512m";
     static final long RSS_GOAL_MIB = 300;
     static final Duration RESOLVE_MAX = Duration.ofMinutes(7);
     static final Duration EDIT_MAX = Duration.ofMinutes(5);
@@ -60,21 +60,24 @@ final class OperatorScale {
         defaultServiceAccount(c);
         double createS = createObjects(c, img);
 
-        List<String> chartFlags = new ArrayList<>(IMAGE_JVM_FLAGS);
-        chartFlags.add("-XX:MaxRAM=" + CHART_MEMORY_LIMIT);
+        Chart chart0 = Chart.render(img);
+        List<String> chartFlags = new ArrayList<>(chart0.entrypointFlags());
+        chartFlags.add("-XX:MaxRAM=" + chart0.memoryLimit());
         // experiments: more flags after the image's (e.g. a smaller heap), and the reference run left out
         String extra = System.getProperty("bench.p5.extra-jvm-flags", "").strip();
         if (!extra.isEmpty()) {
             chartFlags.addAll(List.of(extra.split("\\s+")));
         }
-        Measured chart = measure(api, work, opJar, img, chartFlags, "p5-operator-chart.log", true);
+        Measured chart = measure(api, work, opJar, chart0.env(), chartFlags, "p5-operator-chart.log", true);
         Measured host;
         if (Boolean.getBoolean("bench.p5.skip-host-defaults")) {
             host = new Measured("host defaults (not run)", Double.NaN, Double.NaN, Double.NaN, 0, 0, -1, -1, -1, 0,
                     "", "", "");
         } else {
             reset(c);
-            host = measure(api, work, opJar, img, List.of(), "p5-operator-host-defaults.log", false);
+            host = measure(api, work, opJar, Map.of("AGENTVISOR_IMAGES_ALLOWED_DIRS", img.toString(),
+                    "QUARKUS_HTTP_PORT", "0"), List.of(),
+                    "p5-operator-host-defaults.log", false);
         }
 
         StringBuilder d = rep.section("P5 operator scale");
@@ -85,21 +88,21 @@ final class OperatorScale {
                 schedules it, so it stays Pending, as a VM larger than every node would on a real one), and 10 \
                 GuestAgentPolicies: pol-g0..g8 select `group: gN` (priority 10), pol-half selects the 500 VMs labelled \
                 `half: a` (priority 100). All created before the operator starts (%.1f s, 8 client threads). Then the \
-                operator jar starts with the environment the chart gives its pod (AGENTVISOR_NAMESPACE, \
-                AGENTVISOR_DEFAULT_RESPONSE_TIMEOUT=Default, AGENTVISOR_IMAGES_ALLOWED_DIRS, AGENTVISOR_LAUNCHER_IMAGE, \
-                log level INFO) and a harness watch follows every VM and VM pod. Done = every VM has status.agentPolicy \
-                and PolicyApplied=True, and every `Always` VM has its pod. Then pol-half changes responseTimeout 3 → 4 \
-                (500 VMs). RSS sampled every 0.5 s from /proc.
+                operator jar starts and a harness watch follows every VM and VM pod. Done = every VM has \
+                status.agentPolicy and PolicyApplied=True, and every `Always` VM has its pod. Then pol-half changes \
+                responseTimeout 3 → 4 (500 VMs). RSS sampled every 0.5 s from /proc.
 
-                Two runs of the same jar, the VMs' status and pods reset in between: **chart** = the operator image's \
-                JVM flags (`%s`) with `-XX:MaxRAM=%s` standing in for the container's memory limit (in the pod the JVM \
-                sizes its heap from the cgroup limit: 60%% of 512Mi = 307 MiB max heap); **host defaults** = no flags \
-                on this %d-core, %.0f GiB machine (G1, max heap = 1/4 of RAM), how the operator ran as a host process \
-                before.
+                Two runs of the same jar, the VMs' status and pods reset in between. **chart**: the operator \
+                container's environment as `bin/helm template` renders it with the chart's defaults (%s; \
+                QUARKUS_HTTP_PORT=0 and the allowed image directory of this harness instead of the chart's), the \
+                image's entrypoint flags (`%s`, scripts/images.sh) and `-XX:MaxRAM=%s` standing in for the \
+                container's memory limit (in the pod the JVM sizes itself from the cgroup limit). **host defaults**: \
+                no flags, no chart environment, on this %d-core, %.0f GiB machine (G1, max heap 1/4 of RAM), how the \
+                operator ran as a host process before.
 
                 | JVM | start → all policies applied | start → all 500 pods created | VM writes | policy edit → 500 VMs show it | writes | RSS max | RSS settled (after start-up) | RSS end | heap at end (jcmd GC.heap_info) | VMs wrongly governed |
                 |---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|
-                """, VMS, createS, String.join(" ", IMAGE_JVM_FLAGS), CHART_MEMORY_LIMIT,
+                """, VMS, createS, chart0.described(), String.join(" ", chart0.entrypointFlags()), chart0.memoryLimit(),
                 Runtime.getRuntime().availableProcessors(), totalRamGiB()));
         for (Measured m : List.of(chart, host)) {
             d.append(Util.f("| %s | %s | %s | %d | %s | %d | %d MiB | %d MiB | %d MiB | %s | %d |%n", m.jvm(),
@@ -127,10 +130,77 @@ final class OperatorScale {
         rep.row("P5", "one policy edit touching 500 VMs → all show it", Util.s2(chart.editS()),
                 "host JVM defaults: " + Util.s2(host.editS()), ratio(chart.editS(), host.editS()), "",
                 measured ? "" : Report.FAILED);
-        rep.row("P5", "operator RSS, max during P5 (chart's JVM flags, 512Mi limit)", chart.rssMax() + " MiB",
+        rep.row("P5", "operator RSS, max during P5 (the chart's JVM settings and memory limit)", chart.rssMax() + " MiB",
                 "host JVM defaults: " + host.rssMax() + " MiB", ratio(chart.rssMax(), host.rssMax()),
                 "≤ " + RSS_GOAL_MIB + " MiB", chart.rssMax() > 0 ? Report.verdict(chart.rssMax() <= RSS_GOAL_MIB)
                         : Report.FAILED);
+    }
+
+    /**
+     * How the chart runs the operator: its container's environment (values as rendered; fieldRefs to the namespace
+     * resolved to {@link #SYSTEM_NS}), its memory limit, and the image's entrypoint JVM flags.
+     */
+    record Chart(Map<String, String> env, String memoryLimit, List<String> entrypointFlags) {
+        static Chart render(Path allowedImages) throws IOException {
+            Path root = Repo.root();
+            Cmd.Result r = Cmd.run(List.of(root.resolve("bin/helm").toString(), "template", "agentvisor",
+                    root.resolve("helm/agentvisor").toString(), "-n", SYSTEM_NS), Map.of(), 120)
+                    .requireSuccess("bin/helm template");
+            JsonNode container = null;
+            try (var docs = Kube.YAML.readerFor(JsonNode.class).<JsonNode>readValues(r.output())) {
+                while (docs.hasNext()) {
+                    JsonNode d = docs.next();
+                    if (d != null && "Deployment".equals(d.path("kind").asText())
+                            && "operator".equals(d.path("metadata").path("labels").path("app.kubernetes.io/component").asText())) {
+                        container = d.path("spec").path("template").path("spec").path("containers").path(0);
+                    }
+                }
+            }
+            if (container == null) {
+                throw new IllegalStateException("bin/helm template rendered no operator Deployment");
+            }
+            Map<String, String> env = new LinkedHashMap<>();
+            for (JsonNode e : container.path("env")) {
+                String name = e.path("name").asText();
+                if (e.has("value")) {
+                    env.put(name, e.path("value").asText());
+                } else if ("metadata.namespace".equals(e.path("valueFrom").path("fieldRef").path("fieldPath").asText())) {
+                    env.put(name, SYSTEM_NS);
+                } else {
+                    throw new IllegalStateException("operator env " + name + ": cannot resolve " + e.path("valueFrom"));
+                }
+            }
+            env.put("QUARKUS_HTTP_PORT", "0"); // the chart's metrics port may be taken on this machine
+            env.put("AGENTVISOR_IMAGES_ALLOWED_DIRS", allowedImages.toString());
+            String limit = container.path("resources").path("limits").path("memory").asText();
+            if (!limit.matches("\\d+Mi")) {
+                throw new IllegalStateException("operator memory limit: expected NMi, the chart says '" + limit + "'");
+            }
+            return new Chart(env, limit.replace("Mi", "m"), entrypointFlags(root.resolve("scripts/images.sh")));
+        }
+
+        /** The JVM flags of the operator image's entrypoint: between "java" and "-jar" in scripts/images.sh. */
+        static List<String> entrypointFlags(Path imagesSh) throws IOException {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("operator\\) echo '(\\[\"java\",[^']*\\])'")
+                    .matcher(java.nio.file.Files.readString(imagesSh));
+            if (!m.find()) {
+                throw new IllegalStateException(imagesSh + ": no operator entrypoint found");
+            }
+            List<String> argv = new ArrayList<>();
+            Kube.JSON.readTree(m.group(1)).forEach(a -> argv.add(a.asText()));
+            int jar = argv.indexOf("-jar");
+            return List.copyOf(argv.subList(1, jar < 0 ? argv.size() : jar));
+        }
+
+        String described() {
+            List<String> kv = new ArrayList<>();
+            env.forEach((k, v) -> {
+                if (!k.equals("AGENTVISOR_IMAGES_ALLOWED_DIRS") && !k.equals("QUARKUS_HTTP_PORT")) {
+                    kv.add("`" + k + "=" + v + "`");
+                }
+            });
+            return String.join(", ", kv) + ", memory limit " + memoryLimit.replace("m", "Mi");
+        }
     }
 
     private static String ratio(double a, double b) {
@@ -219,10 +289,12 @@ final class OperatorScale {
         return n % 2 == 1;
     }
 
-    private static Measured measure(KubeApiServer api, Path work, Path opJar, Path img, List<String> jvmFlags,
-            String logName, boolean diagnose) throws Exception {
+    private static Measured measure(KubeApiServer api, Path work, Path opJar, Map<String, String> settings,
+            List<String> jvmFlags, String logName, boolean diagnose) throws Exception {
         KubernetesClient c = api.client();
-        String jvm = jvmFlags.isEmpty() ? "host defaults" : "chart (" + String.join(" ", jvmFlags) + ")";
+        String jvm = jvmFlags.isEmpty() ? "host defaults" : "chart (" + String.join(" ", jvmFlags)
+                + (settings.containsKey("JDK_JAVA_OPTIONS") ? " + JDK_JAVA_OPTIONS " + settings.get("JDK_JAVA_OPTIONS") : "")
+                + ")";
         Kube.Recorder vmRec = new Kube.Recorder();
         Kube.Recorder podRec = new Kube.Recorder();
         Watch vmWatch = vms(c).inNamespace(NS).watch(vmRec);
@@ -230,16 +302,8 @@ final class OperatorScale {
                 .withLabel("app.kubernetes.io/name", "agentvisor-vm").watch(podRec);
         Util.sleep(2000);
         int vmEventsBefore = vmRec.events.size();
-        Map<String, String> env = new LinkedHashMap<>();
+        Map<String, String> env = new LinkedHashMap<>(settings);
         env.put("KUBECONFIG", api.kubeconfig().toString());
-        env.put("POD_NAMESPACE", SYSTEM_NS);
-        env.put("AGENTVISOR_NAMESPACE", SYSTEM_NS);
-        env.put("AGENTVISOR_DEFAULT_RESPONSE_TIMEOUT", "Default");
-        env.put("AGENTVISOR_IMAGES_ALLOWED_DIRS", img.toString());
-        env.put("AGENTVISOR_LAUNCHER_IMAGE", "agentvisor.local/vm-launcher:bench");
-        env.put("AGENTVISOR_LAUNCHER_IMAGE_PULL_POLICY", "IfNotPresent");
-        env.put("QUARKUS_HTTP_PORT", "0");
-        env.put("QUARKUS_LOG_CATEGORY__IO_AGENTVISOR__LEVEL", "INFO");
         // experiments: NAME=VALUE,... added to the chart run's environment (e.g. MALLOC_ARENA_MAX=2)
         if (diagnose) {
             for (String kv : System.getProperty("bench.p5.extra-env", "").split(",")) {
