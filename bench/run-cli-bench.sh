@@ -46,7 +46,9 @@ QUIET=1 WATCH_PID=$$ ETCD_PORT=$(free_port) ETCD_PEER_PORT=$(free_port) APISERVE
   bash "$ROOT/scripts/cluster.sh" up "$WORK/k8s"
 export KUBECONFIG="$WORK/k8s/kubeconfig"
 read -r _ _ API_PORT < "$WORK/k8s/ports"
-TOKEN="$(cat "$WORK/k8s/pki/token")"
+# the admin's static token (cluster.sh keeps one per identity in pki/tokens.csv: token,user,uid[,groups])
+TOKEN="$(awk -F, '$2 == "agentvisor-admin" {print $1}' "$WORK/k8s/pki/tokens.csv")"
+[ -n "$TOKEN" ] || { echo "bench: no agentvisor-admin token in $WORK/k8s/pki/tokens.csv" >&2; exit 1; }
 
 # one VM as the operator and a node would have written it (status through the status subresource)
 kubectl apply -f - >/dev/null <<'EOF'

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
-# System part of `make bench` (P2–P6): libvirt 9.0 beside Agentvisor on the same tiny guest (timeout
-# precision with a frozen agent, a second concurrent caller), 200 polled host agents with 40 frozen, idle status
-# writes and per-change writes of the real operator + driver jars, operator scale with 1,000 VMs, start latency
-# against bare QEMU. Writes bench/results/<date>-system.md (machine table + summary + details) and
-# <date>-system.json (the summary's rows).
+# System part of `make bench` that needs no node (P2, P3, P5): libvirt 9.0 beside Agentvisor on the same tiny
+# guest (timeout precision with a frozen agent, a second concurrent caller), 200 polled host agents with 40 frozen,
+# the operator jar (with the chart's settings) against the API-only test cluster holding 1,000 VMs. The benchmarks
+# on a real node (P4, P6, P7) are bench/run-node-bench.sh. Writes bench/results/<date>-system.md (machine table +
+# summary + details) and <date>-system.json (the summary's rows).
 #
 # The Java harness is the bench module (io.agentvisor.bench), built by bench/build.sh. Libvirt: installed with
 # apt-get only when missing; virtlogd/libvirtd are started only when not running, and what this script started
 # is stopped at the end.
 #
-# Env: BENCH_PARTS=p3,p2,p4,p5 (default: all), BENCH_KEEP_WORK=1 keeps the work directory (logs).
+# Env: BENCH_PARTS=p3,p2,p5 (default: all), BENCH_KEEP_WORK=1 keeps the work directory (logs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-PARTS="${BENCH_PARTS:-p3,p2,p4,p5}"
+PARTS="${BENCH_PARTS:-p3,p2,p5}"
 DATE="$(date +%F)"
 OUT="$ROOT/bench/results/$DATE-system.md"
 WORK="$(mktemp -d /tmp/avsb.XXXXXX)"   # short: AF_UNIX socket paths live below it
@@ -22,7 +22,7 @@ STARTED_PIDS=()                         # daemons this script started (stopped a
 JAVA_PID=""
 log() { echo "[run-system-bench $(date +%T)] $*" >&2; }
 
-# every process whose command line mentions our work dir (driver-started QEMU daemonizes away from us)
+# every process whose command line mentions our work dir
 our_pids() {
   local p
   for p in /proc/[0-9]*; do
@@ -76,7 +76,6 @@ for e in $(tr ':' '\n' <<< "$BENCH_CP"); do
   CP="${CP:+$CP:}$e"
 done
 cp -r operator/target/quarkus-app "$WORK/operator-app"
-cp -r agent-driver/target/quarkus-app "$WORK/driver-app"
 
 # ---------------------------------------------------------------- libvirt (only what is missing; stop what we start)
 LIBVIRT_STATUS=ok
@@ -122,7 +121,7 @@ log "running $PARTS (log lines below; work directory $WORK)"
 set +e
 java -Xms512m -Xmx2g -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Dagentvisor.root="$ROOT" -cp "$CP" io.agentvisor.bench.SystemBench \
   --out "$WORK/system" --work "$WORK" --libvirt "$LIBVIRT_STATUS" \
-  --operator-jar "$WORK/operator-app/quarkus-run.jar" --driver-jar "$WORK/driver-app/quarkus-run.jar" \
+  --operator-jar "$WORK/operator-app/quarkus-run.jar" \
   --parts "$PARTS" &
 JAVA_PID=$!
 wait "$JAVA_PID"; rc=$?
@@ -132,7 +131,7 @@ took=$(( $(date +%s) - T0 ))
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 {
-  echo "# System benchmarks (P2–P6), $DATE"
+  echo "# System benchmarks without a node (P2, P3, P5), $DATE"
   echo
   echo "Run by \`bench/run-system-bench.sh\` (part of \`make bench\`), started $started, took ${took} s, parts: $PARTS."
   echo

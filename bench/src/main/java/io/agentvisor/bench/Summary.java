@@ -1,5 +1,6 @@
 package io.agentvisor.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,9 +11,10 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * {@code make bench}'s last step: one table of every benchmark's rows, rendered from their JSON results.
- * Usage: {@code Summary OUT.md RESULTS.json...}. Exits 1 when a results file is missing or a row failed (a value
- * or a reference that could not be measured), so that the run fails loudly instead of reading "met".
+ * {@code make bench}'s last step: one table of every benchmark's rows (P1–P7, then the CLI's), rendered from their
+ * JSON results: a {@link Report}'s, or bench/run-cli-bench.sh's (rows of verbs, converted here). Usage:
+ * {@code Summary OUT.md RESULTS.json...}. Exits 1 when a results file is missing or a row failed (a value or a
+ * reference that could not be measured), so that the run fails loudly instead of reading "met".
  */
 public final class Summary {
 
@@ -34,6 +36,30 @@ public final class Summary {
         }
     }
 
+    /** bench/run-cli-bench.sh's results: each verb beside kubectl or a raw socket, wall-clock medians in ms. */
+    static Report.Results cliResults(JsonNode cli) {
+        List<Report.Row> rows = new ArrayList<>();
+        for (JsonNode v : cli.path("rows")) {
+            String kind = v.path("kind").asText();
+            String reference = switch (kind) {
+                case "cluster" -> "kubectl";
+                case "socket" -> "raw socket (socat)";
+                default -> "kubectl version --client";
+            };
+            JsonNode met = v.path("goalMet");
+            rows.add(new Report.Row("CLI", "agentvisor " + v.path("verb").asText() + ", median wall time",
+                    Util.f("%.0f ms", v.path("agentvisorWallMs").asDouble()),
+                    Util.f("%s: %.0f ms", reference, v.path("referenceWallMs").asDouble()),
+                    Util.f("%.1f×", v.path("ratio").asDouble()), switch (kind) {
+                        case "cluster" -> "≤ 5× kubectl";
+                        case "socket" -> "≤ 5× virsh (virsh not measured)";
+                        default -> "";
+                    },
+                    met.isBoolean() ? Report.verdict(met.asBoolean()) : ""));
+        }
+        return new Report.Results("CLI (bin/agentvisor beside kubectl and a raw socket)", rows);
+    }
+
     static Rendered render(List<Path> files) throws IOException {
         List<Report.Row> rows = new ArrayList<>();
         List<String> failures = new ArrayList<>();
@@ -43,7 +69,8 @@ public final class Summary {
                 failures.add(file + ": missing (the benchmark did not finish)");
                 continue;
             }
-            Report.Results r = Report.JSON.readValue(file.toFile(), Report.Results.class);
+            JsonNode tree = Report.JSON.readTree(file.toFile());
+            Report.Results r = tree.has("title") ? Report.JSON.treeToValue(tree, Report.Results.class) : cliResults(tree);
             rows.addAll(r.rows());
             details.append("- ").append(r.title()).append(": ")
                     .append(file.getFileName().toString().replaceFirst("\\.json$", ".md")).append('\n');
@@ -53,7 +80,8 @@ public final class Summary {
                 failures.add(r.p() + " " + r.what() + ": " + r.ours() + " / " + r.reference());
             }
         }
-        rows.sort(Comparator.comparing(Report.Row::p)); // stable: each benchmark's order within a P stays
+        // stable: each benchmark's order within a P stays; P1..P7 first, then the others (CLI)
+        rows.sort(Comparator.comparing(r -> (r.p().matches("P\\d.*") ? "0" : "1") + r.p()));
         String md = "# Benchmarks, " + LocalDate.now() + " (make bench)\n\nMachine: "
                 + Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
                 + ". Details:\n" + details + "\n" + Report.table("Summary", rows)

@@ -7,11 +7,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * System benchmarks (P2–P6), run by bench/run-system-bench.sh. Writes {@code OUT.md} (summary table + details,
+ * System benchmarks that need no node (P2, P3, P5), run by bench/run-system-bench.sh: libvirt beside bare QEMU on
+ * this machine, the driver's pollers against host agents, the operator jar against the API-only test cluster. The
+ * benchmarks on a real node (P4, P6, P7) are {@link NodeBench}. Writes {@code OUT.md} (summary table + details,
  * which the script puts under its machine table) and {@code OUT.json} (the summary's rows). Every part is measured
  * for real; a part that cannot run says why instead of a number, and its row fails.
  *
- * <p>Arguments: {@code --out OUT --work DIR --libvirt STATUS --operator-jar JAR --driver-jar JAR [--parts p3,p2,p4,p5]}
+ * <p>Arguments: {@code --out OUT --work DIR --libvirt STATUS --operator-jar JAR [--parts p3,p2,p5]}
  */
 public final class SystemBench {
     public static void main(String[] args) throws Exception {
@@ -20,20 +22,17 @@ public final class SystemBench {
             a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         Path work = Path.of(a.get("work"));
-        Report rep = new Report("System benchmarks (P2–P6)", Path.of(a.get("out")));
-        List<String> parts = Arrays.asList(a.getOrDefault("parts", "p3,p2,p4,p5").split(","));
+        Report rep = new Report("System benchmarks without a node (P2, P3, P5)", Path.of(a.get("out")));
+        List<String> parts = Arrays.asList(a.getOrDefault("parts", "p3,p2,p5").split(","));
         int failed = 0;
-        Map<String, Double> boots = new HashMap<>(); // P2's, for P6's reference
         for (String p : parts) {
             long t0 = System.nanoTime();
             Util.log("=== %s", p);
             try {
                 switch (p.trim()) {
-                    case "p2" -> boots.putAll(P2Timeouts.run(work, a.getOrDefault("libvirt", "not checked"), rep));
+                    case "p2" -> P2Timeouts.run(work, a.getOrDefault("libvirt", "not checked"), rep);
                     case "p3" -> P3Isolation.run(rep);
-                    case "p4" -> Cluster.p4p6(work, Path.of(a.get("operator-jar")), Path.of(a.get("driver-jar")), rep,
-                            boots.get("libvirt"));
-                    case "p5" -> Cluster.p5(work, Path.of(a.get("operator-jar")), rep);
+                    case "p5" -> OperatorScale.run(work, Path.of(a.get("operator-jar")), rep);
                     default -> throw new IllegalArgumentException("unknown part " + p);
                 }
             } catch (Throwable e) {

@@ -54,6 +54,20 @@ final class Util {
         return -1;
     }
 
+    /** A line of /proc/meminfo ("MemTotal") in KiB; -1 if unreadable. */
+    static long procMeminfoKiB(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith(key + ":")) {
+                    return Long.parseLong(line.substring(key.length() + 1).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
+    }
+
     static long rssMiB(long pid) {
         long kb = procStatus(pid, "VmRSS");
         return kb < 0 ? -1 : kb / 1024;

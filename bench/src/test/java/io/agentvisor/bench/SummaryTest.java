@@ -47,4 +47,26 @@ class SummaryTest {
         assertTrue(Files.readString(dir.resolve("system.md")).contains("| failed |"));
         assertTrue(r.markdown().contains("## Failed"));
     }
+
+    @Test
+    void theCliResultsBecomeRowsAfterThePs(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("cli.json"), """
+                {"date":"2026-11-29","runs":15,
+                 "rows":[
+                  {"verb":"status (list)","kind":"cluster","agentvisorWallMs":1642.0,"referenceWallMs":122.5,"ratio":13.4,"goalMet":false},
+                  {"verb":"agent-command guest-ping","kind":"socket","agentvisorWallMs":579.0,"referenceWallMs":35.8,"ratio":16.2,"goalMet":null}
+                 ]}
+                """);
+        Report node = new Report("Node", dir.resolve("node"));
+        node.row("P7", "driver restart", "4.00 s", "", "", "seconds", "");
+        node.write();
+
+        Summary.Rendered r = Summary.render(List.of(dir.resolve("cli.json"), dir.resolve("node.json")));
+
+        assertEquals(List.of(), r.failures());
+        String md = r.markdown();
+        assertTrue(md.indexOf("| P7 | driver restart") < md.indexOf("| CLI | agentvisor status (list)"), md);
+        assertTrue(md.contains("| CLI | agentvisor status (list), median wall time | 1642 ms | kubectl: 123 ms | 13.4× | ≤ 5× kubectl | NOT met |"), md);
+        assertTrue(md.contains("| raw socket (socat): 36 ms | 16.2× | ≤ 5× virsh (virsh not measured) |  |"), md);
+    }
 }
