@@ -4,6 +4,8 @@ import static io.agentvisor.bench.Kube.fromYaml;
 import static io.agentvisor.bench.Kube.vms;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentvisor.testsupport.ChartOnNode;
+import io.agentvisor.testsupport.HostProcesses;
 import io.agentvisor.testsupport.Repo;
 import io.agentvisor.testsupport.TinyGuest;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -53,12 +55,12 @@ public final class NodeBench {
         List<String> parts = Arrays.asList(a.getOrDefault("parts", "p6,p4,p7").split(","));
         Report rep = new Report("Node benchmarks (P4, P6, P7)", Path.of(a.get("out")));
         int failed = 0;
-        NodeSystem sys = null;
+        ChartOnNode sys = null;
         NodeBench b = null;
         try {
             long t0 = System.nanoTime();
             Util.log("=== installing: node cluster, images, chart");
-            sys = NodeSystem.install();
+            sys = ChartOnNode.install();
             Util.log("=== installed in %.0f s", Util.since(t0));
             b = new NodeBench(sys, work, rep);
             for (String p : parts) {
@@ -90,14 +92,14 @@ public final class NodeBench {
                 b.close();
             }
             if (sys != null) {
-                sys.uninstall();
+                sys.deleteAllVms();
             }
             rep.write();
         }
         System.exit(failed == 0 ? 0 : 3);
     }
 
-    private final NodeSystem sys;
+    private final ChartOnNode sys;
     private final KubernetesClient c;
     private final Path work;
     private final Report rep;
@@ -107,13 +109,13 @@ public final class NodeBench {
     private final Watch podWatch;
     private final List<String> running = new ArrayList<>();
 
-    private NodeBench(NodeSystem sys, Path work, Report rep) {
+    private NodeBench(ChartOnNode sys, Path work, Report rep) {
         this.sys = sys;
         this.c = sys.cluster.client();
         this.work = work;
         this.rep = rep;
         Kube.namespace(c, NS);
-        NodeSystem.until("namespace " + NS + ": default ServiceAccount", Duration.ofMinutes(1),
+        Util.until("namespace " + NS + ": default ServiceAccount", Duration.ofMinutes(1),
                 () -> c.serviceAccounts().inNamespace(NS).withName("default").get() != null);
         vmWatch = vms(c).inNamespace(NS).watch(vmRec);
         podWatch = c.genericKubernetesResources("v1", "Pod").inNamespace(NS).watch(podRec);
@@ -301,17 +303,17 @@ public final class NodeBench {
         }
         List<Restart> restarts = new ArrayList<>();
         try (GuestProbe probe = GuestProbe.start(sys, work, podIps)) {
-            NodeSystem.until("every guest's web server answers the probe", Duration.ofMinutes(1),
+            Util.until("every guest's web server answers the probe", Duration.ofMinutes(1),
                     () -> podIps.keySet().stream().allMatch(vm -> probe.lastOk(vm) > 0));
             restarts.add(restart(probe, "kill -9 of the driver's JVM (the kubelet restarts its container)", () -> {
-                List<Long> pids = NodeSystem.javaPids("/opt/agentvisor/agent-driver/");
+                List<Long> pids = HostProcesses.javaPids("/opt/agentvisor/agent-driver/");
                 if (pids.size() != 1) {
                     throw new IllegalStateException("expected one driver JVM on the node, found " + pids);
                 }
                 Util.run(Duration.ofSeconds(10), "kill", "-9", Long.toString(pids.get(0)));
             }));
             restarts.add(restart(probe, "deletion of the driver's DaemonSet pod (the DaemonSet creates a new one)",
-                    () -> sys.kubectl("-n", NodeSystem.NS, "delete", "pod", "-l", NodeSystem.DRIVER_SELECTOR,
+                    () -> sys.kubectl("-n", ChartOnNode.NS, "delete", "pod", "-l", ChartOnNode.DRIVER_SELECTOR,
                             "--wait=false")));
         }
         StringBuilder d = rep.section("P7 driver restart");
@@ -361,7 +363,7 @@ public final class NodeBench {
         act.run();
         Util.log("P7: %s at %s", how, t0);
         // back = a new driver container (same pod, restarted; or the DaemonSet's new pod) that reports Ready
-        NodeSystem.until("a new driver container after the restart", BACK_MAX, () -> {
+        Util.until("a new driver container after the restart", BACK_MAX, () -> {
             String now = driverRun();
             return now != null && !now.equals(driverBefore);
         });
@@ -372,7 +374,7 @@ public final class NodeBench {
         while (answering.size() < running.size() && System.nanoTime() < deadline) {
             JsonNode pod = sys.driverPod();
             if (pod != null) {
-                ContainerLog log = new ContainerLog(sys.cluster.kubectl("-n", NodeSystem.NS, "logs",
+                ContainerLog log = new ContainerLog(sys.cluster.kubectl("-n", ChartOnNode.NS, "logs",
                         pod.path("metadata").path("name").asText()).output());
                 for (String vm : running) {
                     Instant at = log.first(" " + NS + "/" + vm + ": guest agent is responsive", t0);
@@ -467,7 +469,7 @@ public final class NodeBench {
             this.out = out;
         }
 
-        static GuestProbe start(NodeSystem sys, Path work, Map<String, String> podIps) throws IOException {
+        static GuestProbe start(ChartOnNode sys, Path work, Map<String, String> podIps) throws IOException {
             Path flag = work.resolve("probe.run");
             Path out = work.resolve("probe.log");
             Files.writeString(flag, "");

@@ -146,4 +146,15 @@ final class Util {
     static String esc(String s) {
         return s == null ? "" : s.replace("|", "\\|").replace("\n", " ");
     }
+
+    /** Polls {@code ok} every 250 ms (light enough not to disturb what a benchmark measures) until it holds. */
+    static void until(String what, java.time.Duration max, java.util.function.BooleanSupplier ok) {
+        long t0 = System.nanoTime();
+        while (!ok.getAsBoolean()) {
+            if (since(t0) > max.toSeconds()) {
+                throw new IllegalStateException(what + ": not within " + max.toSeconds() + " s");
+            }
+            sleep(250);
+        }
+    }
 }

@@ -9,20 +9,26 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A man in the middle on a VM's agent socket: it forwards to the real agent (qemu-ga inside the guest, through
  * QEMU's chardev, moved aside to {@code upstream}) and misbehaves on demand, as a real agent cannot: holds its
- * replies (frozen), delivers them late, floods the driver with bytes, or goes away and comes back. Requests
- * always pass; each driver connection gets its own upstream connection (QEMU serves one client at a time).
+ * replies (frozen), delivers them late, floods the driver with bytes, answers a command with a reply of its own
+ * (a hostile guest), or goes away and comes back. Requests always pass; each driver connection gets its own upstream connection (QEMU serves one client at a time).
  */
 final class AgentFaultProxy implements AutoCloseable {
     private static final int FLOOD_CHUNK = 1 << 20;
+    private static final Pattern EXECUTE = Pattern.compile("\"execute\"\\s*:\\s*\"([a-z0-9-]+)\"");
 
     private final Path listen;
     private final Path upstream;
@@ -34,6 +40,8 @@ final class AgentFaultProxy implements AutoCloseable {
     private volatile long floodAfterRequest = -1;
     private volatile long delayMillis;
     private volatile boolean held;
+    /** command name -> the reply line that replaces the agent's (without its newline) */
+    private final Map<String, String> rewrites = new ConcurrentHashMap<>();
     private volatile ServerSocketChannel server;
     private volatile Conn current;
 
@@ -73,6 +81,15 @@ final class AgentFaultProxy implements AutoCloseable {
     void floodAsReply(long bytes) {
         floodAfterRequest = requests.get();
         floodLeft.set(bytes);
+    }
+
+    /** The agent's reply to every {@code command} is replaced by {@code replyLine} (null: the agent's again). */
+    void answer(String command, String replyLine) {
+        if (replyLine == null) {
+            rewrites.remove(command);
+        } else {
+            rewrites.put(command, replyLine);
+        }
     }
 
     long floodLeft() {
@@ -151,6 +168,8 @@ final class AgentFaultProxy implements AutoCloseable {
         private final SocketChannel down;
         private final SocketChannel up;
         private final BlockingQueue<Chunk> replies = new LinkedBlockingQueue<>();
+        /** the reply line that replaces the agent's next one (the agent answers one command at a time) */
+        private final AtomicReference<String> replaceNext = new AtomicReference<>();
         private volatile boolean open = true;
 
         Conn(SocketChannel down, SocketChannel up) {
@@ -175,6 +194,10 @@ final class AgentFaultProxy implements AutoCloseable {
                     if (text.contains("\"execute\"") && !text.contains("guest-sync")) {
                         requests.incrementAndGet(); // before the agent can answer: a flood as reply goes first
                     }
+                    Matcher m = EXECUTE.matcher(text);
+                    if (m.find() && rewrites.containsKey(m.group(1))) {
+                        replaceNext.set(rewrites.get(m.group(1)));
+                    }
                     b.flip();
                     while (b.hasRemaining()) {
                         up.write(b);
@@ -191,15 +214,40 @@ final class AgentFaultProxy implements AutoCloseable {
             ByteBuffer b = ByteBuffer.allocate(64 * 1024);
             try {
                 int n;
+                boolean dropping = false; // inside an agent reply line that a replacement stands for
                 while (open && (n = up.read(b)) >= 0) {
-                    replies.add(new Chunk(Arrays.copyOf(b.array(), n),
-                            System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis)));
+                    byte[] bytes = Arrays.copyOf(b.array(), n);
                     b.clear();
+                    String replacement = dropping ? null : replaceNext.getAndSet(null);
+                    if (replacement != null || dropping) {
+                        int nl = indexOf(bytes, (byte) '\n');
+                        if (replacement != null) {
+                            queue((replacement + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        }
+                        dropping = nl < 0;
+                        bytes = nl < 0 ? new byte[0] : Arrays.copyOfRange(bytes, nl + 1, bytes.length);
+                    }
+                    if (bytes.length > 0) {
+                        queue(bytes);
+                    }
                 }
             } catch (IOException ignored) {
                 // QEMU closed the chardev connection
             }
             close();
+        }
+
+        private void queue(byte[] bytes) {
+            replies.add(new Chunk(bytes, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis)));
+        }
+
+        private static int indexOf(byte[] bytes, byte b) {
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] == b) {
+                    return i;
+                }
+            }
+            return -1;
         }
 
         private void writeReplies() {

@@ -1,18 +1,22 @@
 package io.agentvisor.e2e;
 
-import static io.agentvisor.e2e.NodeSystem.condition;
+import static io.agentvisor.testsupport.ChartOnNode.condition;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentvisor.testsupport.ChartOnNode;
+import io.agentvisor.testsupport.Cmd;
 import io.agentvisor.testsupport.Repo;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,20 +32,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class PersistentDiskIT {
     static final String NS = "e2e-storage";
     static final String OTHER_NS = "e2e-storage-other";
-    static NodeSystem sys;
+    static ChartOnNode sys;
     static Path volume;
 
     @BeforeAll
     static void setUp() throws IOException {
-        sys = NodeSystem.install();
+        sys = ChartOnNode.install();
         volume = Repo.shortTempDir("avpv");
         Path image = volume.resolve("disk.img");
         try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
             f.setLength(16L << 20);
         }
         // the VM pod's user (65534) opens it read-write through the volume (a hostPath PV has no fsGroup)
-        Sys.run("chown", "-R", "65534:65534", volume.toString());
-        Sys.run("chmod", "0755", volume.toString());
+        Cmd.run(List.of("chown", "-R", "65534:65534", volume.toString()), Map.of(), 60).requireSuccess("chown");
+        Cmd.run(List.of("chmod", "0755", volume.toString()), Map.of(), 60).requireSuccess("chmod");
         sys.kubectl("create", "namespace", NS);
         sys.kubectl("create", "namespace", OTHER_NS);
         sys.apply("""

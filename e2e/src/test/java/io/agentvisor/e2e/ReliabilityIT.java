@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.agentvisor.api.v1alpha1.Bounds;
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.api.v1alpha1.Conditions;
@@ -15,10 +16,15 @@ import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
 import io.agentvisor.api.v1alpha1.Phase;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
+import io.agentvisor.testsupport.ChartOnNode;
+import io.agentvisor.testsupport.Cmd;
+import io.agentvisor.testsupport.HostProcesses;
 import io.agentvisor.testsupport.Repo;
 import io.agentvisor.testsupport.Signals;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
@@ -27,6 +33,7 @@ import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +65,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The reliability suite on the real node: the installation of {@link NodeSystem} (chart, images built here, VMs as
+ * The reliability suite on the real node: the installation of {@link ChartOnNode} (chart, images built here, VMs as
  * pods), broken on purpose under running VMs. The control plane hangs and is restarted, a QEMU is frozen, the guest
  * agent misbehaves behind a proxy, an external writer competes for a VM's labels and status, the operator is killed
  * in the middle of a policy rollout, bad specs arrive; each time the VMs' pods and QEMUs must be untouched, the
@@ -87,11 +94,11 @@ class ReliabilityIT {
             ConditionTypes.SPEC_VALID);
     static final Set<String> DRIVER_CONDITIONS = Set.of(ConditionTypes.RUNNING, ConditionTypes.AGENT_CONNECTED,
             ConditionTypes.AGENT_RESPONSIVE, ConditionTypes.READY);
-    /** Names of /tmp entries this class creates (directly or through NodeSystem): none may be left. */
+    /** Names of /tmp entries this class creates (directly or through ChartOnNode): none may be left. */
     static final List<String> OUR_TMP_PREFIXES = List.of("avpx", "av-e2e");
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static NodeSystem sys;
+    static ChartOnNode sys;
     static KubernetesClient k;
     static Set<String> tmpBefore;
     /** Every VM and pod this class created, by uid, for the final accounting. */
@@ -106,7 +113,7 @@ class ReliabilityIT {
     @BeforeAll
     static void install() {
         tmpBefore = tmpEntries();
-        sys = NodeSystem.install();
+        sys = ChartOnNode.install();
         k = sys.cluster.client();
         k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
                 .serverSideApply();
@@ -256,7 +263,7 @@ class ReliabilityIT {
         assertNotNull(p, "pod of " + vm);
         long pid = qemuPid(status(vm));
         assertTrue(pid > 0, vm + ": status.qemu.pid");
-        return new Identity(p.getMetadata().getUid(), restarts(p), pid, Sys.startTime(pid).orElse(null));
+        return new Identity(p.getMetadata().getUid(), restarts(p), pid, HostProcesses.startTime(pid).orElse(null));
     }
 
     static Map<String, Identity> identities() {
@@ -272,7 +279,7 @@ class ReliabilityIT {
 
     /** Exactly one QEMU on the node carries the VM's uid, and it is the one its status names. */
     static void assertOneQemu(String vm) {
-        List<Long> found = Sys.qemuPids(vmUids.get(vm));
+        List<Long> found = HostProcesses.qemuPids(vmUids.get(vm));
         assertEquals(List.of(qemuPid(status(vm))), found, vm + ": QEMU processes with its uid vs status.qemu.pid");
     }
 
@@ -280,20 +287,20 @@ class ReliabilityIT {
     record Components(List<Long> operatorPids, List<Long> driverPids, String operatorPod, int operatorRestarts,
             String driverPod, int driverRestarts) {
         boolean alive() {
-            return operatorPids.stream().allMatch(Sys::alive) && driverPids.stream().allMatch(Sys::alive);
+            return operatorPids.stream().allMatch(HostProcesses::alive) && driverPids.stream().allMatch(HostProcesses::alive);
         }
     }
 
     static Components components() {
         Pod op = component("operator");
         Pod drv = component("agent-driver");
-        return new Components(Sys.javaPids("/opt/agentvisor/operator/"),
-                Sys.javaPids("/opt/agentvisor/agent-driver/"), op.getMetadata().getUid(), restarts(op),
+        return new Components(HostProcesses.javaPids("/opt/agentvisor/operator/"),
+                HostProcesses.javaPids("/opt/agentvisor/agent-driver/"), op.getMetadata().getUid(), restarts(op),
                 drv.getMetadata().getUid(), restarts(drv));
     }
 
     static Pod component(String name) {
-        List<Pod> pods = k.pods().inNamespace(NodeSystem.NS).withLabel("app.kubernetes.io/component", name).list()
+        List<Pod> pods = k.pods().inNamespace(ChartOnNode.NS).withLabel("app.kubernetes.io/component", name).list()
                 .getItems().stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
         assertEquals(1, pods.size(), name + " pods: " + pods.stream().map(p -> p.getMetadata().getName()).toList());
         return pods.get(0);
@@ -357,7 +364,7 @@ class ReliabilityIT {
         Signals.stop(api);
         try {
             hold(Duration.ofSeconds(20), () -> {
-                before.forEach((vm, id) -> assertTrue(Sys.alive(id.qemuPid()), vm + ": QEMU runs while the API hangs"));
+                before.forEach((vm, id) -> assertTrue(HostProcesses.alive(id.qemuPid()), vm + ": QEMU runs while the API hangs"));
                 assertTrue(comps.alive(), "operator and driver JVMs alive while the API hangs");
             });
         } finally {
@@ -395,7 +402,7 @@ class ReliabilityIT {
             assertTrue(sys.kubectlResult("get", "--raw", "/readyz", "--request-timeout=5s").exitCode() != 0,
                     "the API is down");
             hold(Duration.ofSeconds(15), () -> {
-                before.forEach((vm, id) -> assertTrue(Sys.alive(id.qemuPid()), vm + ": QEMU runs without the API"));
+                before.forEach((vm, id) -> assertTrue(HostProcesses.alive(id.qemuPid()), vm + ": QEMU runs without the API"));
                 assertTrue(comps.alive(), "operator and driver JVMs alive without the API");
             });
         } finally {
@@ -460,13 +467,13 @@ class ReliabilityIT {
                 // the driver's open connection goes straight to QEMU: a restarted driver connects through the proxy
                 Components old = components();
                 assertEquals(1, old.driverPids().size(), old.toString());
-                Sys.forceKill(old.driverPids().get(0));
+                HostProcesses.forceKill(old.driverPids().get(0));
                 await("a new driver JVM").atMost(RECOVER).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                         .until(() -> {
-                            List<Long> now = Sys.javaPids("/opt/agentvisor/agent-driver/");
+                            List<Long> now = HostProcesses.javaPids("/opt/agentvisor/agent-driver/");
                             return now.size() == 1 && !now.equals(old.driverPids());
                         });
-                sys.awaitComponentsReady();
+                sys.awaitComponentsReady(Duration.ofMinutes(3));
                 awaitStatus("healthy through the proxy", RECOVER, A, s -> healthy(s) && proxy.connections() > 0);
                 Components comps = components();
                 long driverPid = comps.driverPids().get(0);
@@ -524,6 +531,35 @@ class ReliabilityIT {
                 Summary.check("20 MiB reply without a newline: AgentResponsive False (AgentError '" + capMessage
                         + "'), connection dropped and re-opened, Responsive again; driver RSS "
                         + (rssBytes(driverPid) >> 20) + " MiB");
+
+                // a hostile guest: 100,000 users, one of them with a 1 MiB name full of terminal escapes
+                StringBuilder users = new StringBuilder("{\"return\":[{\"user\":\"");
+                users.append("\\u001b]0;pwned\\u0007\\u001b[2J\\n".repeat(70_000)).append("\",\"login-time\":1.7e9}");
+                for (int i = 1; i < 100_000; i++) {
+                    users.append(",{\"user\":\"u").append(i).append("\\r\",\"login-time\":1.7e9}");
+                }
+                users.append("]}");
+                proxy.answer("guest-get-users", users.toString());
+                VirtualMachineStatus hostile = awaitStatus("the hostile user list cut to status' bounds", RECOVER, A,
+                        s -> healthy(s) && s.getGuest().getTruncated() != null
+                                && s.getGuest().getTruncated().stream().anyMatch(t -> t.startsWith("users")));
+                int vmBytes = sys.kubectl("-n", NS, "get", "vm", A, "-o", "json").length();
+                assertTrue(hostile.getGuest().getUsers().size() <= Bounds.USERS, json(hostile.getGuest().getTruncated()));
+                for (var u : hostile.getGuest().getUsers()) {
+                    assertTrue(u.getUserName().length() <= Bounds.GUEST_STRING, "user name of " + u.getUserName().length());
+                    assertTrue(u.getUserName().chars().noneMatch(ch -> ch < 0x20 || ch == 0x7f),
+                            "no control character in status: " + json(u.getUserName()));
+                }
+                assertTrue(vmBytes < 2 * Bounds.GUEST_STATUS_BYTES, "the VM object stays small: " + vmBytes + " bytes");
+                assertEquals(hostname, hostile.getGuest().getHostname());
+                awaitHealthy(B, RECOVER);
+                Summary.check("guest reports " + (users.length() >> 20) + " MiB of users (100,000, one with a 1 MiB name of "
+                        + "terminal escapes and newlines): status keeps " + hostile.getGuest().getUsers().size() + " with no control "
+                        + "character, truncated " + hostile.getGuest().getTruncated() + ", VM object " + (vmBytes >> 10)
+                        + " KiB; " + B + " unaffected");
+                proxy.answer("guest-get-users", null);
+                awaitStatus("the real user list again", RECOVER, A, s -> healthy(s) && s.getGuest().getTruncated() == null);
+                Summary.check("the guest's own reply again: nothing truncated");
 
                 proxy.goAway();
                 VirtualMachineStatus gone = awaitStatus("agent gone", RECOVER, A,
@@ -745,15 +781,15 @@ class ReliabilityIT {
         k.resources(GuestAgentPolicy.class).inNamespace(NS).withName("roll")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"responseTimeout\":9}}");
         // killed the moment the edit is stored: the operator is somewhere in the rollout (or before it)
-        Sys.forceKill(comps.operatorPids().get(0));
+        HostProcesses.forceKill(comps.operatorPids().get(0));
         Map<String, Integer> atKill = resolved.get();
         long doneAtKill = atKill.values().stream().filter(Integer.valueOf(9)::equals).count();
         await("a new operator JVM").atMost(RECOVER).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                 .until(() -> {
-                    List<Long> now = Sys.javaPids("/opt/agentvisor/operator/");
+                    List<Long> now = HostProcesses.javaPids("/opt/agentvisor/operator/");
                     return now.size() == 1 && !now.equals(comps.operatorPids());
                 });
-        sys.awaitComponentsReady();
+        sys.awaitComponentsReady(Duration.ofMinutes(3));
         await("all 20 VMs show responseTimeout 9").atMost(RECOVER).pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions().until(resolved::get, all);
         await("policy status counts 20 VMs").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
@@ -806,7 +842,7 @@ class ReliabilityIT {
             assertEquals(Phase.Failed, s.getPhase());
             assertTrue(is(s, ConditionTypes.SCHEDULED, "False"), json(s));
             assertNull(pod(name), name + ": no pod for an invalid spec");
-            assertEquals(List.of(), Sys.qemuPids(vmUids.get(name)), name + ": no QEMU");
+            assertEquals(List.of(), HostProcesses.qemuPids(vmUids.get(name)), name + ": no QEMU");
             Summary.check(name + ": SpecValid False (InvalidSpec) '" + why.getMessage() + "', phase Failed, "
                     + "Scheduled False (" + cond(s, ConditionTypes.SCHEDULED).getReason() + "), no pod, no QEMU");
         }
@@ -836,7 +872,75 @@ class ReliabilityIT {
 
     @Test
     @Order(8)
-    @DisplayName("8 final accounting: the suite's VMs deleted, nothing of theirs left on the node")
+    @DisplayName("8 an object stored before the schema bounded it: named, skipped; everything else keeps working")
+    void objectStoredBeforeTheSchema() throws Exception {
+        Map<String, Identity> before = identities();
+        Components comps = components();
+        String crdName = "virtualmachines.agentvisor.io";
+        CustomResourceDefinition committed = Serialization.unmarshal(
+                Files.readString(Repo.root().resolve("crds/" + crdName + ".yaml")), CustomResourceDefinition.class);
+        CustomResourceDefinition loose = Serialization.clone(committed);
+        loose.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema().getProperties().get("spec")
+                .getProperties().get("guestAgent").getProperties().get("unresponsiveAfter").setMaximum(null);
+        try {
+            applyCrd(loose);
+            await("the apiserver takes the loosened schema").atMost(RECOVER).pollInterval(Duration.ofMillis(250))
+                    .ignoreExceptions().until(() -> {
+                        sys.apply(vmYaml("rel-unreadable", "256Mi", allowedKernel(),
+                                "guestAgent: {enabled: true, unresponsiveAfter: 3000000000}").replace(
+                                "  guestAgent: {enabled: true}\n", ""));
+                        return true;
+                    });
+        } finally {
+            applyCrd(committed);
+        }
+        vmUids.put("rel-unreadable", sys.get("vm", "rel-unreadable", "-n", NS).path("metadata").path("uid").asText());
+        String field = "spec.guestAgent.unresponsiveAfter: 3000000000 is out of range";
+        Event warning = await("a Warning event naming the field").atMost(RECOVER).pollInterval(Duration.ofMillis(500))
+                .until(() -> k.v1().events().inNamespace(NS).list().getItems().stream()
+                        .filter(e -> "rel-unreadable".equals(e.getInvolvedObject().getName())
+                                && "Unreadable".equals(e.getReason()) && e.getMessage().contains(field))
+                        .findFirst().orElse(null), java.util.Objects::nonNull);
+        Summary.check("VirtualMachine stored with unresponsiveAfter 3000000000 under a looser CRD, CRD restored: "
+                + "Warning Unreadable '" + warning.getMessage() + "'");
+
+        setPolicyTimeout(timeout == 3 ? 4 : 3);
+        for (String vm : RUNNING) {
+            awaitApplied(vm, timeout);
+        }
+        assertNull(pod("rel-unreadable"), "no pod for a VM whose spec cannot be read");
+        assertEquals(List.of(), HostProcesses.qemuPids(vmUids.get("rel-unreadable")));
+        Summary.check("a policy edit still resolves and applies on the other VMs (responseTimeout " + timeout
+                + "); no pod, no QEMU for the unreadable one");
+
+        Cmd.Result cli = Cmd.run(List.of(Repo.root().resolve("bin/agentvisor").toString(), "status", "-n", NS),
+                Map.of("KUBECONFIG", sys.cluster.kubeconfig().toString()), 120);
+        assertEquals(6, cli.exitCode(), cli.output());
+        assertTrue(cli.output().contains("rel-unreadable") && cli.output().contains("unresponsiveAfter"), cli.output());
+        for (String vm : RUNNING) {
+            assertTrue(cli.output().contains(vm), vm + " still listed: " + cli.output());
+        }
+        Summary.check("bin/agentvisor status: exit 6, one line names rel-unreadable and its field, the other VMs listed");
+
+        assertEquals(before, identities());
+        assertEquals(comps, components());
+        sys.awaitComponentsReady(Duration.ofMinutes(1));
+        Summary.check("operator and driver Ready throughout, not restarted; the other VMs' pods and QEMUs untouched");
+        k.genericKubernetesResources("agentvisor.io/v1alpha1", "VirtualMachine").inNamespace(NS)
+                .withName("rel-unreadable").delete();
+        await("the unreadable VM deletable").atMost(RECOVER).pollInterval(Duration.ofMillis(500))
+                .until(() -> sys.get("vm", "rel-unreadable", "-n", NS) == null);
+        Summary.check("and deletable");
+    }
+
+    static void applyCrd(CustomResourceDefinition crd) {
+        crd.getMetadata().setResourceVersion(null);
+        k.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
+    }
+
+    @Test
+    @Order(9)
+    @DisplayName("9 final accounting: the suite's VMs deleted, nothing of theirs left on the node")
     void finalAccounting() {
         for (String vm : RUNNING) {
             awaitHealthy(vm, RECOVER);
@@ -849,7 +953,7 @@ class ReliabilityIT {
                 .until(() -> k.pods().inNamespace(NS).list().getItems().isEmpty());
         sys.kubectl("delete", "namespace", NS, "--wait=true", "--timeout=180s");
         for (var e : vmUids.entrySet()) {
-            assertEquals(List.of(), Sys.qemuPids(e.getValue()), e.getKey() + ": no QEMU left");
+            assertEquals(List.of(), HostProcesses.qemuPids(e.getValue()), e.getKey() + ": no QEMU left");
             assertEquals(List.of(), k.pods().inAnyNamespace().withLabel("agentvisor.io/vm-uid", e.getValue()).list()
                     .getItems(), e.getKey() + ": no pod left");
         }

@@ -1,6 +1,6 @@
 package io.agentvisor.e2e;
 
-import static io.agentvisor.e2e.NodeSystem.condition;
+import static io.agentvisor.testsupport.ChartOnNode.condition;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentvisor.testsupport.ChartOnNode;
+import io.agentvisor.testsupport.HostProcesses;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,11 +36,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(Summary.class)
 class VmPodsIT {
     static final Duration BOOT = Duration.ofMinutes(3);
-    static NodeSystem sys;
+    static ChartOnNode sys;
 
     @BeforeAll
     static void install() {
-        sys = NodeSystem.install();
+        sys = ChartOnNode.install();
     }
 
     @AfterAll
@@ -114,15 +116,15 @@ class VmPodsIT {
     @Test
     @Order(1)
     void chartInstallsOperatorAndDriverAsPodsFromLocalImages() {
-        String images = sys.kubectl("-n", NodeSystem.NS, "get", "pods", "-o",
+        String images = sys.kubectl("-n", ChartOnNode.NS, "get", "pods", "-o",
                 "jsonpath={range .items[*]}{.spec.containers[0].image} {.spec.serviceAccountName}{\"\\n\"}{end}");
         assertTrue(images.contains("agentvisor.local/operator:") && images.contains("agentvisor.local/agent-driver:"),
                 images);
         assertTrue(images.contains("agentvisor-operator") && images.contains("agentvisor-agent-driver"), images);
         Summary.check("operator and agent-driver run as pods from images built here, with the chart's service accounts");
-        String opLog = sys.kubectl("-n", NodeSystem.NS, "logs", "deploy/agentvisor-operator");
+        String opLog = sys.kubectl("-n", ChartOnNode.NS, "logs", "deploy/agentvisor-operator");
         assertTrue(opLog.contains("started"), opLog);
-        String drvLog = sys.kubectl("-n", NodeSystem.NS, "logs", "ds/agentvisor-agent-driver");
+        String drvLog = sys.kubectl("-n", ChartOnNode.NS, "logs", "ds/agentvisor-agent-driver");
         assertFalse(drvLog.isBlank(), "driver log");
         Summary.check("kubectl logs works on both");
         await("the driver publishes its KVM probe on the node").atMost(Duration.ofMinutes(1))
@@ -162,9 +164,9 @@ class VmPodsIT {
         assertNotEquals("256Mi", req, "memory request must include QEMU's overhead: " + res);
         Summary.check("memory request = limit = VM memory + QEMU overhead (" + req + ")");
         long pid = vm.path("status").path("qemu").path("pid").asLong();
-        assertTrue(Sys.alive(pid), "status.qemu.pid " + pid + " is a live process on the node");
-        assertTrue(Sys.qemuPids(pod.path("metadata").path("uid").asText()).contains(pid)
-                || Sys.qemuPids("qemu").contains(pid), "status.qemu.pid is QEMU");
+        assertTrue(HostProcesses.alive(pid), "status.qemu.pid " + pid + " is a live process on the node");
+        assertTrue(HostProcesses.qemuPids(pod.path("metadata").path("uid").asText()).contains(pid)
+                || HostProcesses.qemuPids("qemu").contains(pid), "status.qemu.pid is QEMU");
         Summary.check("status.qemu.pid is QEMU's pid on the node");
         String console = sys.kubectl("logs", "vm-alpha");
         assertTrue(console.contains("agentvisor-guest"), console);
@@ -209,25 +211,25 @@ class VmPodsIT {
     @Order(5)
     void theDriverKilledDeletedAndRolledNeverRestartsAVm() {
         Identity before = identity("alpha");
-        List<Long> drivers = Sys.javaPids("/opt/agentvisor/agent-driver/");
+        List<Long> drivers = HostProcesses.javaPids("/opt/agentvisor/agent-driver/");
         assertEquals(1, drivers.size(), "one driver JVM on the node: " + drivers);
-        Sys.forceKill(drivers.get(0));
+        HostProcesses.forceKill(drivers.get(0));
         awaitDriverBackAndApplying(7, 2);
         assertEquals(before, identity("alpha"));
         Summary.check("driver kill -9: kubelet restarts it, it re-attaches and applies a policy edit; VM untouched");
 
-        sys.kubectl("-n", NodeSystem.NS, "delete", "pod", "-l", "app.kubernetes.io/component=agent-driver", "--wait=true");
+        sys.kubectl("-n", ChartOnNode.NS, "delete", "pod", "-l", "app.kubernetes.io/component=agent-driver", "--wait=true");
         awaitDriverBackAndApplying(2, 4);
         assertEquals(before, identity("alpha"));
         Summary.check("driver pod deleted: the DaemonSet's new pod re-attaches; VM untouched");
 
-        String image = sys.kubectl("-n", NodeSystem.NS, "get", "ds", "agentvisor-agent-driver", "-o",
+        String image = sys.kubectl("-n", ChartOnNode.NS, "get", "ds", "agentvisor-agent-driver", "-o",
                 "jsonpath={.spec.template.spec.containers[0].image}").strip();
         String rolledTag = image.substring(image.lastIndexOf(':') + 1) + "-rolled";
         sys.cluster.ctr("images", "tag", "--force", image, image.substring(0, image.lastIndexOf(':') + 1) + rolledTag);
         sys.helmUpgrade("agentDriver.image.tag=" + rolledTag);
         await("the DaemonSet rolled to the new image").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> sys.kubectl("-n", NodeSystem.NS, "get", "pods", "-l", "app.kubernetes.io/component=agent-driver",
+                .until(() -> sys.kubectl("-n", ChartOnNode.NS, "get", "pods", "-l", "app.kubernetes.io/component=agent-driver",
                         "-o", "jsonpath={range .items[*]}{.spec.containers[0].image} {end}").strip().endsWith(rolledTag));
         awaitDriverBackAndApplying(4, 3);
         assertEquals(before, identity("alpha"));
@@ -235,7 +237,7 @@ class VmPodsIT {
     }
 
     private static void awaitDriverBackAndApplying(int from, int to) {
-        sys.awaitComponentsReady();
+        sys.awaitComponentsReady(Duration.ofMinutes(3));
         awaitAppliedTimeout("alpha", from);
         sys.apply(POLICY.formatted(Integer.toString(to)));
         awaitAppliedTimeout("alpha", to);
@@ -265,7 +267,7 @@ class VmPodsIT {
     @Order(7)
     void qemuKilledInsideItsPodIsRestartedAsTheRunStrategySays() {
         Identity before = identity("alpha");
-        Sys.forceKill(before.qemuPid());
+        HostProcesses.forceKill(before.qemuPid());
         AtomicReference<Identity> after = new AtomicReference<>();
         await("alpha restarted by the kubelet (runStrategy Always)").atMost(BOOT).pollInterval(Duration.ofSeconds(1))
                 .until(() -> {
@@ -290,7 +292,7 @@ class VmPodsIT {
         sys.cluster.killComponent("kubelet");
         sys.cluster.killComponent("containerd");
         for (int i = 0; i < 10; i++) {
-            assertTrue(Sys.alive(before.qemuPid()), "QEMU keeps running without kubelet and containerd");
+            assertTrue(HostProcesses.alive(before.qemuPid()), "QEMU keeps running without kubelet and containerd");
             sleep(500);
         }
         Summary.check("kubelet and containerd killed: QEMU runs on");
@@ -306,10 +308,10 @@ class VmPodsIT {
     @Order(9)
     void theOperatorKilledTouchesNoVm() {
         Identity before = identity("alpha");
-        List<Long> operators = Sys.javaPids("/opt/agentvisor/operator/");
+        List<Long> operators = HostProcesses.javaPids("/opt/agentvisor/operator/");
         assertEquals(1, operators.size(), operators.toString());
-        Sys.forceKill(operators.get(0));
-        sys.awaitComponentsReady();
+        HostProcesses.forceKill(operators.get(0));
+        sys.awaitComponentsReady(Duration.ofMinutes(3));
         sys.apply(vmYaml("beta", "256Mi", "Always", ""));
         awaitRunning("beta");
         assertEquals(before, identity("alpha"));

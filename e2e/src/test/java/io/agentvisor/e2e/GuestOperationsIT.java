@@ -1,0 +1,223 @@
+package io.agentvisor.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.agentvisor.testsupport.ChartOnNode;
+import io.agentvisor.testsupport.Cmd;
+import io.agentvisor.testsupport.Repo;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Agent operations as a cluster user has them, on the real node with the chart installed: only kubectl and
+ * {@code bin/agentvisor} against the apiserver. Freeze and thaw a running guest's file system and see it in the
+ * VM's status, set the guest's clock, run a program in the guest and get its exit code, run any agent command
+ * with the VM's timeout and see the typed outcome (and the CLI's exit codes), and the chart's roles separate
+ * maintenance from full control of the guest.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(Summary.class)
+class GuestOperationsIT {
+    static final String VM = "ops";
+    static ChartOnNode sys;
+
+    @BeforeAll
+    static void install() {
+        sys = ChartOnNode.install();
+        sys.apply("""
+                apiVersion: agentvisor.io/v1alpha1
+                kind: GuestAgentPolicy
+                metadata:
+                  name: e2e-ops
+                spec:
+                  selector: {matchLabels: {app: e2e-ops}}
+                  priority: 10
+                  responseTimeout: 4
+                  blockedCommands: [guest-get-users]
+                """);
+        sys.apply(VmPodsIT.vmYaml(VM, "256Mi", "Always", "").replace("app: e2e", "app: e2e-ops"));
+        VmPodsIT.awaitRunning(VM);
+        await(VM + " applies the policy's timeout").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+                .until(() -> sys.vm(VM).path("status").path("agent").path("responseTimeout").asInt() == 4);
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (sys != null) {
+            sys.kubectlResult("delete", "guestcommands,guestmaintenances", "--all");
+            sys.kubectlResult("delete", "vm", VM, "--wait=true", "--timeout=120s");
+            sys.kubectlResult("delete", "guestagentpolicy", "e2e-ops", "--ignore-not-found");
+            sys.kubectlResult("delete", "rolebinding", "e2e-maintainer", "--ignore-not-found");
+        }
+    }
+
+    /** {@code kubectl create} of one operation; its generated name. */
+    static String createOperation(String kind, String spec) {
+        String yaml = """
+                apiVersion: agentvisor.io/v1alpha1
+                kind: %s
+                metadata: {generateName: e2e-}
+                spec: %s
+                """.formatted(kind, spec);
+        String out = sys.createFromText(yaml).strip(); // e.g. guestmaintenance.agentvisor.io/e2e-abcde
+        return out.substring(out.indexOf('/') + 1);
+    }
+
+    /** The operation's status once it finished (Succeeded or Failed). */
+    static JsonNode finished(String kind, String name) {
+        AtomicReference<JsonNode> st = new AtomicReference<>();
+        await(kind + " " + name + " finished").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    JsonNode o = sys.get(kind, name);
+                    st.set(o == null ? null : o.path("status"));
+                    String phase = st.get() == null ? "" : st.get().path("phase").asText();
+                    return phase.equals("Succeeded") || phase.equals("Failed");
+                });
+        return st.get();
+    }
+
+    static void awaitFsFreeze(String state) {
+        await(VM + "'s status.guest.fsFreeze " + state).atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
+                .until(() -> state.equals(sys.vm(VM).path("status").path("guest").path("fsFreeze").asText()));
+    }
+
+    /** {@code bin/agentvisor} as the cluster user (admin kubeconfig). */
+    static Cmd.Result cli(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Repo.root().resolve("bin/agentvisor").toString()));
+        cmd.addAll(List.of(args));
+        return Cmd.run(cmd, Map.of("KUBECONFIG", sys.cluster.kubeconfig().toString()), 180);
+    }
+
+    @Test
+    @Order(1)
+    void freezeAndThawAGuestsFileSystemAndSeeItInStatus() {
+        String freeze = createOperation("GuestMaintenance",
+                "{virtualMachine: " + VM + ", operation: FsFreeze, mountpoints: [/data], thawAfterSeconds: 600}");
+        JsonNode frozen = finished("guestmaintenance", freeze);
+        assertEquals("Succeeded", frozen.path("phase").asText(), frozen.toString());
+        assertEquals("1", frozen.path("reply").asText(), "one file system frozen: " + frozen);
+        assertTrue(!frozen.path("thawDeadline").asText().isEmpty(), "a thaw deadline: " + frozen);
+        awaitFsFreeze("Frozen");
+        Summary.check("GuestMaintenance FsFreeze [/data]: Succeeded, reply 1, thaw deadline " + frozen.path("thawDeadline")
+                .asText() + "; kubectl get vm shows status.guest.fsFreeze Frozen");
+
+        String thaw = createOperation("GuestMaintenance", "{virtualMachine: " + VM + ", operation: FsThaw}");
+        JsonNode thawed = finished("guestmaintenance", thaw);
+        assertEquals("Succeeded", thawed.path("phase").asText(), thawed.toString());
+        awaitFsFreeze("Thawed");
+        await("the freeze is marked thawed by the thaw").atMost(Duration.ofSeconds(30)).until(() ->
+                sys.get("guestmaintenance", freeze).path("status").path("thawed").asText().startsWith("thawed by"));
+        Summary.check("GuestMaintenance FsThaw: Succeeded; status.guest.fsFreeze Thawed; the freeze says "
+                + sys.get("guestmaintenance", freeze).path("status").path("thawed").asText());
+    }
+
+    @Test
+    @Order(2)
+    void setTheGuestsClock() {
+        Instant t = Instant.parse("2031-05-06T07:08:09Z");
+        String set = createOperation("GuestMaintenance",
+                "{virtualMachine: " + VM + ", operation: SetTime, time: \"" + t + "\"}");
+        JsonNode s = finished("guestmaintenance", set);
+        assertEquals("Succeeded", s.path("phase").asText(), s.toString());
+        Cmd.Result time = cli("agent-command", VM, "{\"execute\":\"guest-get-time\"}");
+        assertEquals(0, time.exitCode(), time.output());
+        String out = time.output().strip();
+        long ns = Long.parseLong(out.substring(out.lastIndexOf(':') + 1, out.lastIndexOf('}')).strip());
+        Instant guestNow = Instant.ofEpochSecond(ns / 1_000_000_000L);
+        assertTrue(!guestNow.isBefore(t) && guestNow.isBefore(t.plusSeconds(3600)), "guest time " + guestNow);
+        Summary.check("GuestMaintenance SetTime " + t + ": Succeeded; guest-get-time through the CLI says " + guestNow);
+
+        JsonNode back = finished("guestmaintenance", createOperation("GuestMaintenance",
+                "{virtualMachine: " + VM + ", operation: SetTime}"));
+        assertEquals("Succeeded", back.path("phase").asText(), back.toString());
+        Summary.check("SetTime without spec.time: the guest's clock back to the node's");
+    }
+
+    @Test
+    @Order(3)
+    void runAProgramInTheGuestAndGetItsExitCode() {
+        String exec = createOperation("GuestCommand", "{virtualMachine: " + VM + ", operation: Exec, exec: {path: /bin/sh, "
+                + "args: [-c, 'echo out; echo err >&2; cat; exit 3'], input: \"from stdin\\n\"}}");
+        JsonNode s = finished("guestcommand", exec);
+        assertEquals("Succeeded", s.path("phase").asText(), s.toString());
+        assertEquals(3, s.path("exec").path("exitCode").asInt(), s.toString());
+        assertEquals("out\nfrom stdin\n", s.path("exec").path("stdout").asText());
+        assertEquals("err\n", s.path("exec").path("stderr").asText());
+        Summary.check("GuestCommand Exec /bin/sh: exit code 3, stdout and stderr captured, stdin passed");
+    }
+
+    @Test
+    @Order(4)
+    void anyAgentCommandWithTheVmsTimeoutAndItsTypedOutcome() {
+        Cmd.Result ping = cli("agent-command", VM, "{\"execute\":\"guest-ping\"}");
+        assertEquals(0, ping.exitCode(), ping.output());
+        assertTrue(ping.output().contains("{\"return\":{}}"), ping.output());
+        JsonNode cmd = latestCommand();
+        assertEquals(4, cmd.path("status").path("responseTimeout").asInt(), "the VM's timeout: " + cmd);
+        Summary.check("agentvisor agent-command " + VM + " guest-ping: exit 0, {\"return\":{}}, run with the VM's "
+                + "responseTimeout 4 (GuestCommand status)");
+
+        Cmd.Result blocked = cli("agent-command", VM, "{\"execute\":\"guest-get-users\"}");
+        assertEquals(1, blocked.exitCode(), blocked.output());
+        assertTrue(blocked.output().contains("BlockedByPolicy"), blocked.output());
+        Summary.check("a command the policy blocks: refused, never sent (BlockedByPolicy), CLI exit 1");
+
+        Cmd.Result unknown = cli("agent-command", VM, "{\"execute\":\"guest-no-such-command\"}");
+        assertEquals(1, unknown.exitCode(), unknown.output());
+        assertTrue(unknown.output().contains("CommandError"), unknown.output());
+        Summary.check("an unknown command: the agent's error (CommandError), CLI exit 1");
+
+        Cmd.Result own = cli("agent-command", VM, "--timeout", "Block", "{\"execute\":\"guest-info\"}");
+        assertEquals(0, own.exitCode(), own.output());
+        assertEquals(-2, latestCommand().path("status").path("responseTimeout").asInt());
+        Summary.check("--timeout Block: the operation's own timeout (-2) used, reply returned");
+    }
+
+    /** The most recently created GuestCommand of the namespace. */
+    static JsonNode latestCommand() {
+        JsonNode list = sys.getList("guestcommands");
+        JsonNode latest = null;
+        for (JsonNode o : list.path("items")) {
+            if (latest == null || o.path("metadata").path("creationTimestamp").asText()
+                    .compareTo(latest.path("metadata").path("creationTimestamp").asText()) >= 0) {
+                latest = o;
+            }
+        }
+        return latest;
+    }
+
+    @Test
+    @Order(5)
+    void theChartsRolesSeparateMaintenanceFromFullControl() {
+        sys.kubectl("create", "rolebinding", "e2e-maintainer", "--clusterrole=agentvisor-guest-maintainer",
+                "--user=alice");
+        assertEquals("yes", sys.kubectlResult("auth", "can-i", "create", "guestmaintenances", "--as=alice")
+                .output().strip());
+        assertEquals("no", sys.kubectlResult("auth", "can-i", "create", "guestcommands", "--as=alice")
+                .output().strip());
+        String yaml = """
+                apiVersion: agentvisor.io/v1alpha1
+                kind: GuestCommand
+                metadata: {generateName: e2e-}
+                spec: {virtualMachine: %s, operation: AgentCommand, command: '{"execute":"guest-ping"}'}
+                """.formatted(VM);
+        String denied = sys.createFromTextResult(yaml, "--as=alice");
+        assertTrue(denied.contains("forbidden"), denied);
+        Summary.check("a user bound to agentvisor-guest-maintainer may create GuestMaintenance, not GuestCommand "
+                + "(kubectl create --as: forbidden)");
+    }
+}
