@@ -9,6 +9,7 @@ import io.agentvisor.agent.GuestAgent;
 import io.agentvisor.agent.GuestCommands;
 import io.agentvisor.agent.ResponseTimeout;
 import io.agentvisor.api.v1alpha1.AgentOperationPhase;
+import io.agentvisor.api.v1alpha1.AgentOperationSpec;
 import io.agentvisor.api.v1alpha1.AgentOperationStatus;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.api.v1alpha1.ExecResult;
@@ -125,9 +126,7 @@ final class AgentOperations implements AutoCloseable {
     }
 
     private static String virtualMachine(CustomResource<?, AgentOperationStatus> op) {
-        Object spec = op.getSpec();
-        return spec instanceof GuestCommandSpec c ? c.getVirtualMachine()
-                : spec instanceof GuestMaintenanceSpec m ? m.getVirtualMachine() : null;
+        return op.getSpec() instanceof AgentOperationSpec s ? s.getVirtualMachine() : null;
     }
 
     private <T extends CustomResource<?, AgentOperationStatus>> void seen(Class<T> kind, T op) {
@@ -515,8 +514,7 @@ final class AgentOperations implements AutoCloseable {
         if (expiries.containsKey(uid) || op.getStatus().getCompletionTime() == null) {
             return;
         }
-        Integer ttl = op.getSpec() instanceof GuestCommandSpec c ? c.getTtlSecondsAfterFinished()
-                : op.getSpec() instanceof GuestMaintenanceSpec m ? m.getTtlSecondsAfterFinished() : null;
+        Integer ttl = op.getSpec() instanceof AgentOperationSpec s ? s.getTtlSecondsAfterFinished() : null;
         Instant at = Instant.parse(op.getStatus().getCompletionTime()).plusSeconds(ttl == null ? 600 : ttl);
         long delay = Math.max(0, Duration.between(Instant.now(), at).toMillis());
         expiries.put(uid, exec.schedule(() -> {

@@ -2,18 +2,13 @@ package io.agentvisor.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Default;
-import io.fabric8.generator.annotation.Max;
-import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.kubernetes.api.model.IntOrString;
 
 /** {@code spec} of a GuestCommand: a raw agent command or a program run in the guest. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @io.fabric8.crdv2.generator.v1.SchemaCustomizer(value = IntOrStringRules.class, input = Patterns.OPERATION_TIMEOUT_RULE)
-public class GuestCommandSpec {
+public class GuestCommandSpec extends AgentOperationSpec {
 
     @JsonPropertyDescription("AgentCommand (spec.command, any qemu-ga command) or Exec (spec.exec).")
     @Required
@@ -25,21 +20,6 @@ public class GuestCommandSpec {
 
     @JsonPropertyDescription("Exec: the program.")
     private ExecSpec exec;
-
-    @JsonPropertyDescription("The VirtualMachine (same namespace) whose guest agent runs the operation.")
-    @Required
-    @Pattern(Patterns.DNS_SUBDOMAIN)
-    @Size(max = 253)
-    private String virtualMachine;
-
-    @JsonPropertyDescription("Response timeout of this operation's agent calls, libvirt's meaning (-2/Block, -1/Default, 0/NoWait, N seconds); left out: the VM's effective timeout. It sets the command wait; the guest-sync before it waits by the VM's timeout.")
-    private IntOrString timeout;
-
-    @JsonPropertyDescription("Seconds after completion after which the driver deletes this object.")
-    @Default("600")
-    @Min(0)
-    @Max(604800)
-    private Integer ttlSecondsAfterFinished;
 
     public GuestCommandOperation getOperation() {
         return operation;
@@ -63,29 +43,5 @@ public class GuestCommandSpec {
 
     public void setExec(ExecSpec exec) {
         this.exec = exec;
-    }
-
-    public String getVirtualMachine() {
-        return virtualMachine;
-    }
-
-    public void setVirtualMachine(String virtualMachine) {
-        this.virtualMachine = virtualMachine;
-    }
-
-    public IntOrString getTimeout() {
-        return timeout;
-    }
-
-    public void setTimeout(IntOrString timeout) {
-        this.timeout = timeout;
-    }
-
-    public Integer getTtlSecondsAfterFinished() {
-        return ttlSecondsAfterFinished;
-    }
-
-    public void setTtlSecondsAfterFinished(Integer ttlSecondsAfterFinished) {
-        this.ttlSecondsAfterFinished = ttlSecondsAfterFinished;
     }
 }

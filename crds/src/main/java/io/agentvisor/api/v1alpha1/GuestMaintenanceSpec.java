@@ -8,13 +8,12 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import java.util.List;
 
 /** {@code spec} of a GuestMaintenance: freeze or thaw the guest's file systems, or set its clock. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @io.fabric8.crdv2.generator.v1.SchemaCustomizer(value = IntOrStringRules.class, input = Patterns.OPERATION_TIMEOUT_RULE)
-public class GuestMaintenanceSpec {
+public class GuestMaintenanceSpec extends AgentOperationSpec {
 
     @JsonPropertyDescription("FsFreeze (spec.mountpoints, spec.thawAfterSeconds), FsThaw, or SetTime (spec.time).")
     @Required
@@ -33,21 +32,6 @@ public class GuestMaintenanceSpec {
     @JsonPropertyDescription("SetTime: the time to set (RFC 3339); left out: the node's clock when the operation runs.")
     @Size(max = 64)
     private String time;
-
-    @JsonPropertyDescription("The VirtualMachine (same namespace) whose guest agent runs the operation.")
-    @Required
-    @Pattern(Patterns.DNS_SUBDOMAIN)
-    @Size(max = 253)
-    private String virtualMachine;
-
-    @JsonPropertyDescription("Response timeout of this operation's agent calls, libvirt's meaning (-2/Block, -1/Default, 0/NoWait, N seconds); left out: the VM's effective timeout. It sets the command wait; the guest-sync before it waits by the VM's timeout.")
-    private IntOrString timeout;
-
-    @JsonPropertyDescription("Seconds after completion after which the driver deletes this object.")
-    @Default("600")
-    @Min(0)
-    @Max(604800)
-    private Integer ttlSecondsAfterFinished;
 
     public GuestMaintenanceOperation getOperation() {
         return operation;
@@ -79,29 +63,5 @@ public class GuestMaintenanceSpec {
 
     public void setTime(String time) {
         this.time = time;
-    }
-
-    public String getVirtualMachine() {
-        return virtualMachine;
-    }
-
-    public void setVirtualMachine(String virtualMachine) {
-        this.virtualMachine = virtualMachine;
-    }
-
-    public IntOrString getTimeout() {
-        return timeout;
-    }
-
-    public void setTimeout(IntOrString timeout) {
-        this.timeout = timeout;
-    }
-
-    public Integer getTtlSecondsAfterFinished() {
-        return ttlSecondsAfterFinished;
-    }
-
-    public void setTtlSecondsAfterFinished(Integer ttlSecondsAfterFinished) {
-        this.ttlSecondsAfterFinished = ttlSecondsAfterFinished;
     }
 }
