@@ -49,8 +49,28 @@ class GuestOperationsIT {
                   responseTimeout: 4
                   blockedCommands: [guest-get-users]
                 """);
-        sys.apply(VmPodsIT.vmYaml(VM, "256Mi", "Always", "").replace("app: e2e", "app: e2e-ops"));
-        VmPodsIT.awaitRunning(VM);
+        sys.apply("""
+                apiVersion: agentvisor.io/v1alpha1
+                kind: VirtualMachine
+                metadata:
+                  name: %s
+                  labels: {app: e2e-ops}
+                spec:
+                  cpu: {cores: 1}
+                  memory: 256Mi
+                  boot:
+                    kernel: %s/tiny-guest/vmlinuz
+                    initrd: %s/tiny-guest/initramfs.cpio.gz
+                    cmdline: console=ttyS0 quiet
+                  guestAgent: {enabled: true}
+                """.formatted(VM, sys.images, sys.images));
+        await(VM + " Running with a responsive agent and guest info").atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                    JsonNode st = sys.vm(VM).path("status");
+                    return "Running".equals(st.path("phase").asText())
+                            && "Responsive".equals(st.path("agent").path("state").asText())
+                            && !st.path("guest").path("hostname").asText().isEmpty();
+                });
         await(VM + " applies the policy's timeout").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(500))
                 .until(() -> sys.vm(VM).path("status").path("agent").path("responseTimeout").asInt() == 4);
     }
