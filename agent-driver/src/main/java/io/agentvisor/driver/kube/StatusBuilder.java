@@ -6,9 +6,6 @@ import io.agentvisor.api.v1alpha1.AgentError;
 import io.agentvisor.api.v1alpha1.AgentState;
 import io.agentvisor.api.v1alpha1.AgentStatus;
 import io.agentvisor.api.v1alpha1.Bounds;
-import io.agentvisor.api.v1alpha1.Condition;
-import io.agentvisor.api.v1alpha1.ConditionTypes;
-import io.agentvisor.api.v1alpha1.Conditions;
 import io.agentvisor.api.v1alpha1.GuestDisk;
 import io.agentvisor.api.v1alpha1.GuestInterface;
 import io.agentvisor.api.v1alpha1.FilesystemStatus;
@@ -50,7 +47,6 @@ public final class StatusBuilder {
         q.setPid(s.running() ? s.pid() : null);
         q.setAccelerator(s.accelerator());
         st.setQemu(q.getPid() == null && q.getAccelerator() == null ? null : q);
-        List<Condition> old = stored == null ? null : stored.getConditions();
         AgentStatus storedAgent = stored == null ? null : stored.getAgent();
 
         boolean agentLive = s.running() && s.agentConfigured();
@@ -83,50 +79,9 @@ public final class StatusBuilder {
         st.setAgent(ag);
         st.setGuest(guest(a));
 
-        List<Condition> c = new ArrayList<>();
-        c.add(Conditions.of(ConditionTypes.RUNNING, s.running(), s.runningReason(), s.message(), generation,
-                Conditions.find(old, ConditionTypes.RUNNING), now));
-        String notReason;
-        String notMessage;
-        if (!s.agentConfigured()) {
-            notReason = ConditionTypes.REASON_NOT_CONFIGURED;
-            notMessage = "the VM has no guest agent channel (guestAgent.enabled is false)";
-        } else if (!s.running()) {
-            notReason = ConditionTypes.REASON_NOT_CONNECTED;
-            notMessage = "the VM is not running";
-        } else if (a.errorReason() != null) {
-            notReason = a.errorReason();
-            notMessage = a.errorMessage();
-        } else {
-            notReason = ConditionTypes.REASON_NOT_CONNECTED;
-            notMessage = "waiting for the guest agent to answer";
-        }
-        boolean connected = agentLive && a.connected();
-        c.add(Conditions.of(ConditionTypes.AGENT_CONNECTED, connected, connected ? "Connected"
-                : s.agentConfigured() && s.running() ? ConditionTypes.REASON_NOT_CONNECTED : notReason,
-                connected ? "the guest opened its end of the agent channel" : s.agentConfigured() && s.running()
-                        ? "the guest has not opened its end of the agent channel (no agent running in the guest, or the"
-                        + " VM is not up yet)" : notMessage, generation,
-                Conditions.find(old, ConditionTypes.AGENT_CONNECTED), now));
-        boolean responsive = agentLive && a.responsive();
-        c.add(Conditions.of(ConditionTypes.AGENT_RESPONSIVE, responsive, responsive ? "Responsive" : notReason,
-                responsive ? "the guest agent answers within " + timeoutText(settings.responseTimeout()) : notMessage,
-                generation, Conditions.find(old, ConditionTypes.AGENT_RESPONSIVE), now));
-        boolean ready = s.running() && (!s.agentConfigured() || responsive);
-        c.add(Conditions.of(ConditionTypes.READY, ready, ready ? "Ready" : !s.running() ? s.runningReason()
-                : "AgentNotResponsive", ready ? "running" + (s.agentConfigured() ? " with a responsive guest agent" : "")
-                : !s.running() ? s.message() : notMessage, generation, Conditions.find(old, ConditionTypes.READY), now));
-        st.setConditions(c);
+        st.setConditions(DriverConditions.build(s, a, settings, stored == null ? null : stored.getConditions(),
+                generation, now).list());
         return st;
-    }
-
-    static String timeoutText(int t) {
-        return switch (t) {
-            case -2 -> "its timeout (Block)";
-            case -1 -> "5 s (Default)";
-            case 0 -> "no wait (NoWait)";
-            default -> t + " s";
-        };
     }
 
     /**
