@@ -23,7 +23,7 @@ final class DriverConditions {
     static ConditionSet build(VmState s, AgentView a, AgentSettings settings, List<Condition> stored, Long generation,
             Instant now) {
         ConditionSet c = new ConditionSet(TYPES, stored, generation, now);
-        c.set(ConditionTypes.RUNNING, s.running(), s.runningReason(), s.message());
+        c.set(ConditionTypes.RUNNING, s.running(), s.run().reason().name(), s.run().message());
 
         boolean agentLive = s.running() && s.agentConfigured();
         String notReason;
@@ -34,14 +34,14 @@ final class DriverConditions {
         } else if (!s.running()) {
             notReason = ConditionTypes.REASON_NOT_CONNECTED;
             notMessage = "the VM is not running";
-        } else if (a.errorReason() != null) {
-            notReason = a.errorReason();
-            notMessage = a.errorMessage();
+        } else if (a.link().lastError() != null) {
+            notReason = a.link().errorReason();
+            notMessage = a.link().lastError().message();
         } else {
             notReason = ConditionTypes.REASON_NOT_CONNECTED;
             notMessage = "waiting for the guest agent to answer";
         }
-        boolean connected = agentLive && a.connected();
+        boolean connected = agentLive && a.link().connected();
         if (connected) {
             c.set(ConditionTypes.AGENT_CONNECTED, true, "Connected", "the guest opened its end of the agent channel");
         } else if (agentLive) {
@@ -50,7 +50,7 @@ final class DriverConditions {
         } else {
             c.set(ConditionTypes.AGENT_CONNECTED, false, notReason, notMessage);
         }
-        boolean responsive = agentLive && a.responsive();
+        boolean responsive = agentLive && a.link().responsive();
         if (responsive) {
             c.set(ConditionTypes.AGENT_RESPONSIVE, true, "Responsive", "the guest agent answers within "
                     + timeoutText(settings.responseTimeout()));
@@ -58,7 +58,7 @@ final class DriverConditions {
             c.set(ConditionTypes.AGENT_RESPONSIVE, false, notReason, notMessage);
         }
         if (!s.running()) {
-            c.set(ConditionTypes.READY, false, s.runningReason(), s.message());
+            c.set(ConditionTypes.READY, false, s.run().reason().name(), s.run().message());
         } else if (!s.agentConfigured() || responsive) {
             c.set(ConditionTypes.READY, true, "Ready", "running" + (s.agentConfigured()
                     ? " with a responsive guest agent" : ""));

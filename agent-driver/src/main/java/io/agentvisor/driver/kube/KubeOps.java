@@ -87,11 +87,6 @@ public final class KubeOps {
                 DriverConditions.TYPES, own, Agentvisor.DRIVER_FIELD_MANAGER);
     }
 
-    /** The VM as stored now, or null when it is gone. */
-    public VirtualMachine get(String namespace, String name) {
-        return client.resources(VirtualMachine.class).inNamespace(namespace).withName(name).get();
-    }
-
     /** A Kubernetes Event on the VM; best effort (an event must never fail a reconcile). */
     public void event(VirtualMachine vm, String type, String reason, String message) {
         event(vm.getMetadata().getNamespace(), new ObjectReferenceBuilder().withApiVersion(Agentvisor.API_VERSION)

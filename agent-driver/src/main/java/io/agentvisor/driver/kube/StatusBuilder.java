@@ -18,7 +18,9 @@ import io.agentvisor.api.v1alpha1.UserStatus;
 import io.agentvisor.api.v1alpha1.QemuStatus;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.driver.poll.AgentSettings;
+import io.agentvisor.driver.poll.AgentLink;
 import io.agentvisor.driver.poll.AgentView;
+import io.agentvisor.driver.poll.GuestFacts;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -43,36 +45,40 @@ public final class StatusBuilder {
     public static VirtualMachineStatus build(VmState s, AgentView a, AgentSettings settings, VirtualMachineStatus stored,
             Long generation, Instant now) {
         VirtualMachineStatus st = new VirtualMachineStatus();
-        QemuStatus q = new QemuStatus();
-        q.setPid(s.running() ? s.pid() : null);
-        q.setAccelerator(s.accelerator());
-        st.setQemu(q.getPid() == null && q.getAccelerator() == null ? null : q);
+        if (s.running() && (s.qemu().pid() != null || s.qemu().accelerator() != null)) {
+            QemuStatus q = new QemuStatus();
+            q.setPid(s.qemu().pid());
+            q.setAccelerator(s.qemu().accelerator());
+            st.setQemu(q);
+        }
         AgentStatus storedAgent = stored == null ? null : stored.getAgent();
 
         boolean agentLive = s.running() && s.agentConfigured();
+        AgentLink l = a.link();
+        GuestFacts g = a.guest();
         AgentStatus ag = new AgentStatus();
         ag.setResponseTimeout(settings.responseTimeout());
-        ag.setConnected(agentLive && a.connected());
-        ag.setResponsive(agentLive && a.responsive());
+        ag.setConnected(agentLive && l.connected());
+        ag.setResponsive(agentLive && l.responsive());
         ag.setState(!s.agentConfigured() ? AgentState.Disabled
-                : !agentLive || !a.connected() && !a.responsive() ? AgentState.Disconnected
-                : a.responsive() ? AgentState.Responsive : AgentState.Unresponsive);
-        ag.setVersion(Text.bounded(a.version(), Bounds.SHORT));
-        ag.setSupportedCommands(a.supportedCommands() == null ? null : a.supportedCommands().stream()
+                : !agentLive || !l.connected() && !l.responsive() ? AgentState.Disconnected
+                : l.responsive() ? AgentState.Responsive : AgentState.Unresponsive);
+        ag.setVersion(Text.bounded(g.version(), Bounds.SHORT));
+        ag.setSupportedCommands(g.supportedCommands() == null ? null : g.supportedCommands().stream()
                 .limit(Bounds.SUPPORTED_COMMANDS).map(c -> Text.bounded(c, Bounds.COMMAND)).toList());
-        if (agentLive && a.errorReason() != null) {
+        if (agentLive && l.lastError() != null) {
             AgentError e = new AgentError();
-            e.setReason(Text.bounded(a.errorReason(), Bounds.REASON));
-            e.setMessage(Text.bounded(a.errorMessage(), Bounds.MESSAGE));
-            e.setTime(a.errorTime() == null ? null : rfc3339(a.errorTime()));
+            e.setReason(Text.bounded(l.errorReason(), Bounds.REASON));
+            e.setMessage(Text.bounded(l.lastError().message(), Bounds.MESSAGE));
+            e.setTime(l.lastError().since() == null ? null : rfc3339(l.lastError().since()));
             ag.setLastError(e);
         }
-        if (agentLive && a.pending() != null) {
+        if (agentLive && l.pending() != null) {
             PendingCallStatus p = new PendingCallStatus();
-            p.setCommand(a.pending().command());
-            p.setPhase(a.pending().phase() == io.agentvisor.agent.AgentOutcome.Phase.SYNC ? "Sync" : "Command");
-            p.setSince(rfc3339(a.pending().since()));
-            p.setBlocking(a.pending().blocking() ? Boolean.TRUE : null);
+            p.setCommand(l.pending().command());
+            p.setPhase(l.pending().phase() == io.agentvisor.agent.AgentOutcome.Phase.SYNC ? "Sync" : "Command");
+            p.setSince(rfc3339(l.pending().since()));
+            p.setBlocking(l.pending().blocking() ? Boolean.TRUE : null);
             ag.setPendingCall(p);
         }
         ag.setLastContact(storedAgent == null ? null : storedAgent.getLastContact());
@@ -124,10 +130,11 @@ public final class StatusBuilder {
      * outside the schema's range left out; what was cut is named in {@code truncated}. However the guest answers,
      * the result fits the schema and stays under {@link Bounds#GUEST_STATUS_BYTES} bytes of JSON.
      */
-    static GuestStatus guest(AgentView a) {
+    static GuestStatus guest(AgentView view) {
         GuestStatus g = new GuestStatus();
         Cuts cuts = new Cuts();
-        if (a.lastContact() != null) {
+        GuestFacts a = view.guest();
+        if (view.link().lastContact() != null) {
             g.setFsFreeze(a.frozen() ? "Frozen" : "Thawed");
         }
         if (a.osInfo() != null) {
