@@ -1,7 +1,6 @@
 package io.agentvisor.driver.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentvisor.agent.AgentOutcome;
 import io.agentvisor.agent.ShutdownMode;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VmPods;
