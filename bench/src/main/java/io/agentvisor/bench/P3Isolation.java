@@ -141,8 +141,8 @@ final class P3Isolation {
                     continue;
                 }
                 AgentView v = pollers.get(i).view();
-                ages.add(v.lastContact() == null ? Double.POSITIVE_INFINITY
-                        : Duration.between(v.lastContact(), now).toMillis() / 1000.0);
+                ages.add(v.link().lastContact() == null ? Double.POSITIVE_INFINITY
+                        : Duration.between(v.link().lastContact(), now).toMillis() / 1000.0);
             }
             maxThreads = Math.max(maxThreads, pollerThreads(before).size());
             rss = Math.max(rss, Util.rssMiB(ProcessHandle.current().pid()));
@@ -152,7 +152,7 @@ final class P3Isolation {
         double cpuPerSecond = (cpu(ids) - cpu0) / Util.since(t0);
         int unresponsive = 0;
         for (int i : frozen) {
-            if (!pollers.get(i).view().responsive()) {
+            if (!pollers.get(i).view().link().responsive()) {
                 unresponsive++;
             }
         }
@@ -166,7 +166,7 @@ final class P3Isolation {
                 %d real host qemu-ga processes (`qemu-ga -m unix-listen`), each polled by the driver's `AgentPoller` \
                 (agent-driver classes, one `AgentRuntime` event loop + one `agent-poller` scheduler thread, as NodeDriver \
                 wires them) with users every %d s and response timeout 1 s; other groups at their defaults. Age = now − \
-                the agent's last good answer (`AgentView.lastContact`, what the driver's status reports), sampled every \
+                the agent's last good answer (`AgentLink.lastContact`, what the driver's status reports), sampled every \
                 250 ms over every healthy agent. Threads = threads the pollers started (the JDK's per-child `process \
                 reaper` threads of the harness are left out); CPU = their CPU time per wall second; RSS = the whole \
                 harness JVM (200 Process objects included).

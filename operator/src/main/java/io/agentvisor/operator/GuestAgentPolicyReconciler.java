@@ -4,17 +4,17 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 import io.agentvisor.api.v1alpha1.Agentvisor;
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
-import io.agentvisor.api.v1alpha1.Conditions;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicyStatus;
 import io.agentvisor.api.v1alpha1.SpecValidation;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
+import io.agentvisor.conditions.ConditionSet;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -61,7 +61,7 @@ public class GuestAgentPolicyReconciler implements Reconciler<GuestAgentPolicy> 
                 .withSecondaryToPrimaryMapper(vm -> context.getPrimaryCache()
                         .list(vm.getMetadata().getNamespace()).map(ResourceID::fromResource)
                         .collect(Collectors.toSet()))
-                .withOnUpdateFilter((a, b) -> !java.util.Objects.equals(a.getMetadata().getLabels(),
+                .withOnUpdateFilter((a, b) -> !Objects.equals(a.getMetadata().getLabels(),
                         b.getMetadata().getLabels()))
                 .build(), context);
         return List.of(vms);
@@ -93,43 +93,33 @@ public class GuestAgentPolicyReconciler implements Reconciler<GuestAgentPolicy> 
         }
         GuestAgentPolicyStatus current = policy.getStatus() == null ? new GuestAgentPolicyStatus()
                 : policy.getStatus();
-        Map<String, Condition> before = StatusDiff.byType(current.getConditions(), OWN_CONDITIONS);
         Long generation = policy.getMetadata().getGeneration();
+        ConditionSet conditions = new ConditionSet(OWN_CONDITIONS, current.getConditions(), generation, now);
 
         List<String> problems = SpecValidation.validatePolicy(policy.getSpec());
-        List<Condition> conditions = new ArrayList<>();
-        conditions.add(Conditions.of(ConditionTypes.ACCEPTED, problems.isEmpty(),
+        conditions.set(ConditionTypes.ACCEPTED, problems.isEmpty(),
                 problems.isEmpty() ? ConditionTypes.REASON_VALID : ConditionTypes.REASON_INVALID_SPEC,
                 problems.isEmpty() ? "policy is valid"
-                        : "not applied to any VirtualMachine: " + String.join("; ", problems),
-                generation, before.get(ConditionTypes.ACCEPTED), now));
+                        : "not applied to any VirtualMachine: " + String.join("; ", problems));
         if (report.tiedWith().isEmpty()) {
-            conditions.add(Conditions.of(ConditionTypes.CONFLICT, false, ConditionTypes.REASON_NO_TIE,
-                    "no other matching policy has the same priority", generation,
-                    before.get(ConditionTypes.CONFLICT), now));
+            conditions.set(ConditionTypes.CONFLICT, false, ConditionTypes.REASON_NO_TIE,
+                    "no other matching policy has the same priority");
         } else {
             List<String> involved = new ArrayList<>(report.tiedWith());
             involved.add(name);
             String winner = involved.stream().sorted().findFirst().get();
-            conditions.add(Conditions.of(ConditionTypes.CONFLICT, true, ConditionTypes.REASON_PRIORITY_TIE,
+            conditions.set(ConditionTypes.CONFLICT, true, ConditionTypes.REASON_PRIORITY_TIE,
                     "priority " + PolicyResolver.priority(policy) + " ties with " + report.tiedWith() + " over "
-                            + names(report.tiedOver()) + "; broken by name: " + winner + " wins",
-                    generation, before.get(ConditionTypes.CONFLICT), now));
+                            + names(report.tiedOver()) + "; broken by name: " + winner + " wins");
         }
 
-        GuestAgentPolicyStatus desired = new GuestAgentPolicyStatus();
-        desired.setVirtualMachines(report.governed().size());
-        desired.setObservedGeneration(generation);
-        desired.setConditions(conditions);
-        GuestAgentPolicyStatus owned = new GuestAgentPolicyStatus();
-        owned.setVirtualMachines(current.getVirtualMachines());
-        owned.setObservedGeneration(current.getObservedGeneration());
-        owned.setConditions(List.copyOf(before.values()));
-        GuestAgentPolicyStatus sortedDesired = new GuestAgentPolicyStatus();
-        sortedDesired.setVirtualMachines(desired.getVirtualMachines());
-        sortedDesired.setObservedGeneration(generation);
-        sortedDesired.setConditions(List.copyOf(StatusDiff.byType(conditions, OWN_CONDITIONS).values()));
-        if (!StatusDiff.sameJson(owned, sortedDesired)) {
+        // the operator is this status's only writer: all of it by server-side apply, only when it changed
+        if (conditions.changed() || !Objects.equals(current.getVirtualMachines(), report.governed().size())
+                || !Objects.equals(current.getObservedGeneration(), generation)) {
+            GuestAgentPolicyStatus desired = new GuestAgentPolicyStatus();
+            desired.setVirtualMachines(report.governed().size());
+            desired.setObservedGeneration(generation);
+            desired.setConditions(conditions.list());
             GuestAgentPolicy apply = new GuestAgentPolicy();
             apply.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns).build());
             apply.setStatus(desired);
@@ -137,15 +127,12 @@ public class GuestAgentPolicyReconciler implements Reconciler<GuestAgentPolicy> 
             metrics.policyStatusWritten();
         }
 
-        Map<String, Condition> after = StatusDiff.byType(conditions, OWN_CONDITIONS);
-        Condition conflict = after.get(ConditionTypes.CONFLICT);
-        if (Condition.TRUE.equals(conflict.getStatus())
-                && StatusDiff.transitioned(before.get(ConditionTypes.CONFLICT), conflict)) {
+        Condition conflict = conditions.get(ConditionTypes.CONFLICT);
+        if (Condition.TRUE.equals(conflict.getStatus()) && conditions.transitioned(ConditionTypes.CONFLICT)) {
             events.warning(policy, "PriorityTie", conflict.getMessage());
         }
-        Condition accepted = after.get(ConditionTypes.ACCEPTED);
-        if (Condition.FALSE.equals(accepted.getStatus())
-                && StatusDiff.transitioned(before.get(ConditionTypes.ACCEPTED), accepted)) {
+        Condition accepted = conditions.get(ConditionTypes.ACCEPTED);
+        if (Condition.FALSE.equals(accepted.getStatus()) && conditions.transitioned(ConditionTypes.ACCEPTED)) {
             events.warning(policy, "InvalidSpec", accepted.getMessage());
         }
         return UpdateControl.noUpdate();

@@ -12,11 +12,11 @@ import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 
+import io.agentvisor.agent.ResponseTimeout;
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
 import io.agentvisor.api.v1alpha1.Agentvisor;
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
-import io.agentvisor.api.v1alpha1.Conditions;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
 import io.agentvisor.api.v1alpha1.Phase;
 import io.agentvisor.api.v1alpha1.RunStrategy;
@@ -25,6 +25,8 @@ import io.agentvisor.api.v1alpha1.Termination;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.api.v1alpha1.VmPods;
+import io.agentvisor.conditions.ConditionSet;
+import io.agentvisor.conditions.OwnConditions;
 import io.agentvisor.operator.pod.PodSettings;
 import io.agentvisor.operator.pod.VmPodBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -74,6 +76,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     private final Clock clock;
     private final List<Path> allowedDirs;
     private final PodSettings podSettings;
+    private final ResponseTimeout defaultResponseTimeout;
     /** VM uid -> the read problem last reported for it (unreadable VMs only: a handful at most). */
     private final Map<String, String> unreadableReported = new java.util.concurrent.ConcurrentHashMap<>();
     private InformerEventSource<GuestAgentPolicy, VirtualMachine> policies;
@@ -86,6 +89,8 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         this.clock = Clock.systemUTC();
         this.allowedDirs = config.images().allowedDirs().stream().map(Path::of).toList();
         this.podSettings = VmPodConfig.podSettings(config);
+        // checked by OperatorStartup before the controllers start: parsing cannot fail here
+        this.defaultResponseTimeout = ProductDefaults.responseTimeout(config.defaultResponseTimeout());
         LOG.infof("VM pods: image %s, memory overhead %d MiB, tb-size %d MiB; allowed node image directories %s",
                 podSettings.launcherImage(), podSettings.memoryOverheadMiB(), podSettings.tbSizeMiB(), allowedDirs);
     }
@@ -123,9 +128,8 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         }
         unreadableReported.remove(vm.getMetadata().getUid());
         VirtualMachineStatus current = vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
-        Map<String, Condition> before = StatusDiff.byType(current.getConditions(), OWN_CONDITIONS);
-        Long generation = vm.getMetadata().getGeneration();
-        List<Condition> conditions = new ArrayList<>();
+        ConditionSet conditions = new ConditionSet(OWN_CONDITIONS, current.getConditions(),
+                vm.getMetadata().getGeneration(), now);
 
         // 1. what the schema cannot check
         List<String> problems = new ArrayList<>(SpecValidation.validateVirtualMachine(vm.getSpec(), allowedDirs));
@@ -138,20 +142,18 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         }
         boolean valid = problems.isEmpty();
 
-        // 2. guest agent policy (the configured product default was checked by OperatorStartup before the
-        // controllers started: parsing it cannot fail here)
-        PolicyResolver.Resolution r = PolicyResolver.resolve(vm,
-                policies.list(ns, p -> true).toList(),
-                ProductDefaults.responseTimeout(config.defaultResponseTimeout()));
+        // 2. guest agent policy
+        PolicyResolver.Resolution r = PolicyResolver.resolve(vm, policies.list(ns, p -> true).toList(),
+                defaultResponseTimeout);
         AgentPolicyStatus agentPolicy;
         if (r.errors().isEmpty()) {
             agentPolicy = r.settings();
-            conditions.add(Conditions.of(ConditionTypes.POLICY_APPLIED, true, ConditionTypes.REASON_RESOLVED,
-                    describe(agentPolicy, r), generation, before.get(ConditionTypes.POLICY_APPLIED), now));
+            conditions.set(ConditionTypes.POLICY_APPLIED, true, ConditionTypes.REASON_RESOLVED,
+                    describe(agentPolicy, r));
         } else {
             agentPolicy = current.getAgentPolicy(); // keep what was last applied
-            conditions.add(Conditions.of(ConditionTypes.POLICY_APPLIED, false, ConditionTypes.REASON_INVALID_POLICY,
-                    String.join("; ", r.errors()), generation, before.get(ConditionTypes.POLICY_APPLIED), now));
+            conditions.set(ConditionTypes.POLICY_APPLIED, false, ConditionTypes.REASON_INVALID_POLICY,
+                    String.join("; ", r.errors()));
         }
 
         // 3. the pod: create it when the VM should run, delete it when it should not
@@ -200,36 +202,30 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
                 valid = problems.isEmpty();
             }
         }
-        conditions.add(Conditions.of(ConditionTypes.SPEC_VALID, valid,
+        conditions.set(ConditionTypes.SPEC_VALID, valid,
                 valid ? ConditionTypes.REASON_VALID : ConditionTypes.REASON_INVALID_SPEC,
-                valid ? "spec is valid" : String.join("; ", problems), generation,
-                before.get(ConditionTypes.SPEC_VALID), now));
+                valid ? "spec is valid" : String.join("; ", problems));
 
         // 4. status from the pod
         VirtualMachineStatus desired = new VirtualMachineStatus();
         desired.setAgentPolicy(agentPolicy);
-        Condition scheduled;
         if (foreign != null) {
             desired.setPhase(Phase.Failed);
             reschedule = REFUSED_RETRY; // a pod without our label is not watched: look again
-            scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, "PodConflict", foreign, generation,
-                    before.get(ConditionTypes.SCHEDULED), now);
+            conditions.set(ConditionTypes.SCHEDULED, false, "PodConflict", foreign);
         } else if (pod == null) {
             desired.setPhase(!desire.run() ? Phase.Stopped : valid ? Phase.Pending : Phase.Failed);
             desired.setPodName(strategy == RunStrategy.Once ? current.getPodName() : null); // Once: it has run
             if (!desire.run()) {
-                scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_NOT_REQUESTED,
-                        desire.why(), generation, before.get(ConditionTypes.SCHEDULED), now);
+                conditions.set(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_NOT_REQUESTED, desire.why());
             } else if (refused != null) {
-                scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, "PodRefused", refused, generation,
-                        before.get(ConditionTypes.SCHEDULED), now);
+                conditions.set(ConditionTypes.SCHEDULED, false, "PodRefused", refused);
             } else if (!valid) {
-                scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_INVALID_SPEC,
-                        "no pod while the spec is invalid (see SpecValid)", generation,
-                        before.get(ConditionTypes.SCHEDULED), now);
+                conditions.set(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_INVALID_SPEC,
+                        "no pod while the spec is invalid (see SpecValid)");
             } else {
-                scheduled = Conditions.of(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_POD_PENDING,
-                        "creating pod " + podName, generation, before.get(ConditionTypes.SCHEDULED), now);
+                conditions.set(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_POD_PENDING,
+                        "creating pod " + podName);
             }
         } else {
             desired.setPhase(VmPodStatus.phase(pod));
@@ -237,39 +233,33 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             desired.setNodeName(pod.getSpec() == null ? null : pod.getSpec().getNodeName());
             desired.setRestartCount(VmPodStatus.restartCount(pod));
             desired.setLastTermination(VmPodStatus.lastTermination(pod));
-            scheduled = scheduledCondition(pod, generation, before.get(ConditionTypes.SCHEDULED), now);
+            scheduled(conditions, pod);
             String outdated = outdated(vm, pod, desire, valid);
             if (outdated != null) {
-                conditions.add(Conditions.of(ConditionTypes.RESTART_REQUIRED, true, "PodOutdated", outdated,
-                        generation, before.get(ConditionTypes.RESTART_REQUIRED), now));
+                conditions.set(ConditionTypes.RESTART_REQUIRED, true, "PodOutdated", outdated);
             }
         }
-        conditions.add(scheduled);
 
         // 5. write what changed, nothing else
-        Map<String, Condition> after = StatusDiff.byType(conditions, OWN_CONDITIONS);
         boolean fieldsChanged = !StatusDiff.sameJson(current.getAgentPolicy(), desired.getAgentPolicy())
                 || current.getPhase() != desired.getPhase()
                 || !Objects.equals(current.getNodeName(), desired.getNodeName())
                 || !Objects.equals(current.getPodName(), desired.getPodName())
                 || !Objects.equals(current.getRestartCount(), desired.getRestartCount())
                 || !StatusDiff.sameJson(current.getLastTermination(), desired.getLastTermination());
-        boolean conditionsChanged = !StatusDiff.sameJson(before, after);
         if (fieldsChanged) {
-            // the operator's fields by server-side apply; never its conditions (see Conditions#ownConditionsPatch)
+            // the operator's fields by server-side apply; never its conditions (see OwnConditions)
             VirtualMachine apply = new VirtualMachine();
             apply.setMetadata(new ObjectMetaBuilder().withName(vm.getMetadata().getName()).withNamespace(ns).build());
             apply.setStatus(desired);
             context.resourceOperations().serverSideApplyPrimaryStatus(apply);
             metrics.vmStatusWritten();
         }
-        // only the operator's entries, next to the driver's (Conditions#ownConditionsPatch says why not SSA)
-        if (conditionsChanged && Conditions.writeOwn(context.getClient().resources(VirtualMachine.class)
-                .inNamespace(ns).withName(vm.getMetadata().getName()), vm,
-                OWN_CONDITIONS, List.copyOf(after.values()), Agentvisor.OPERATOR_FIELD_MANAGER)) {
+        // only the operator's entries, next to the driver's (OwnConditions says why not server-side apply)
+        if (conditions.changed() && writeConditions(vm, vm, conditions, context)) {
             metrics.vmStatusWritten();
         }
-        recordTransitions(vm, before, after);
+        recordTransitions(vm, conditions);
         recordTermination(vm, current.getLastTermination(), desired.getLastTermination());
         return reschedule == null ? UpdateControl.noUpdate() : UpdateControl.<VirtualMachine>noUpdate()
                 .rescheduleAfter(reschedule);
@@ -305,18 +295,24 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
             return;
         }
         events.warning(vm, "Unreadable", "cannot read this VirtualMachine, its pod is left as it is: " + problem);
-        Condition before = vm.getStatus() == null ? null
-                : Conditions.find(vm.getStatus().getConditions(), ConditionTypes.SPEC_VALID);
-        Condition specValid = Conditions.of(ConditionTypes.SPEC_VALID, false, REASON_UNREADABLE, problem,
-                vm.getMetadata().getGeneration(), before, now);
+        // SpecValid alone: the operator's other conditions stay as they were
+        ConditionSet specValid = new ConditionSet(List.of(ConditionTypes.SPEC_VALID),
+                vm.getStatus() == null ? null : vm.getStatus().getConditions(), vm.getMetadata().getGeneration(), now)
+                .set(ConditionTypes.SPEC_VALID, false, REASON_UNREADABLE, problem);
         try {
-            Conditions.writeOwn(context.getClient().resources(VirtualMachine.class)
-                    .inNamespace(vm.getMetadata().getNamespace()).withName(vm.getMetadata().getName()), null,
-                    List.of(ConditionTypes.SPEC_VALID), List.of(specValid), Agentvisor.OPERATOR_FIELD_MANAGER);
+            writeConditions(vm, null, specValid, context);
         } catch (KubernetesClientException e) {
             LOG.debugf("SpecValid of unreadable VM %s/%s not written (HTTP %d): the event says it",
                     vm.getMetadata().getNamespace(), vm.getMetadata().getName(), e.getCode());
         }
+    }
+
+    /** Writes the operator's entries of {@code conditions} ({@code read}: the VM as last read, or null). */
+    private static boolean writeConditions(VirtualMachine vm, VirtualMachine read, ConditionSet conditions,
+            Context<VirtualMachine> context) {
+        return OwnConditions.write(context.getClient().resources(VirtualMachine.class)
+                .inNamespace(vm.getMetadata().getNamespace()).withName(vm.getMetadata().getName()), read,
+                conditions.types(), conditions.list(), Agentvisor.OPERATOR_FIELD_MANAGER);
     }
 
     /** Whether the VM should have a running pod now, and why not. */
@@ -400,22 +396,23 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
                 && Objects.equals(o.getUid(), vm.getMetadata().getUid()));
     }
 
-    static Condition scheduledCondition(Pod pod, Long generation, Condition previous, Instant now) {
+    /** Scheduled from the pod: the scheduler's own reason and message while it is not bound. */
+    static void scheduled(ConditionSet conditions, Pod pod) {
         PodCondition c = VmPodStatus.podScheduled(pod);
         String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
         if (VmPodStatus.scheduled(pod)) {
-            return Conditions.of(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED,
-                    "pod " + pod.getMetadata().getName() + " is bound to node " + node, generation, previous, now);
-        }
-        if (c != null) {
+            conditions.set(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED,
+                    "pod " + pod.getMetadata().getName() + " is bound to node " + node);
+        } else if (c != null) {
             String reason = c.getReason() == null || c.getReason().isEmpty() ? ConditionTypes.REASON_UNSCHEDULABLE
                     : VmPodStatus.bounded(c.getReason(), 128);
             String message = c.getMessage() == null ? "pod " + pod.getMetadata().getName() + " is not scheduled"
                     : VmPodStatus.bounded(c.getMessage(), VmPodStatus.MAX_MESSAGE);
-            return Conditions.of(ConditionTypes.SCHEDULED, false, reason, message, generation, previous, now);
+            conditions.set(ConditionTypes.SCHEDULED, false, reason, message);
+        } else {
+            conditions.set(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_POD_PENDING,
+                    "pod " + pod.getMetadata().getName() + " waits for the scheduler");
         }
-        return Conditions.of(ConditionTypes.SCHEDULED, false, ConditionTypes.REASON_POD_PENDING,
-                "pod " + pod.getMetadata().getName() + " waits for the scheduler", generation, previous, now);
     }
 
     private Pod createPod(VirtualMachine vm, Context<VirtualMachine> context, List<String> problems) {
@@ -493,24 +490,23 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         return b.toString();
     }
 
-    private void recordTransitions(VirtualMachine vm, Map<String, Condition> before, Map<String, Condition> after) {
-        Condition scheduled = after.get(ConditionTypes.SCHEDULED);
-        Condition prev = before.get(ConditionTypes.SCHEDULED);
-        if (StatusDiff.transitioned(prev, scheduled)) {
+    private void recordTransitions(VirtualMachine vm, ConditionSet conditions) {
+        Condition scheduled = conditions.get(ConditionTypes.SCHEDULED);
+        if (conditions.transitioned(ConditionTypes.SCHEDULED)) {
             if (Condition.TRUE.equals(scheduled.getStatus())) {
                 events.normal(vm, "Scheduled", scheduled.getMessage());
             } else if (ConditionTypes.REASON_UNSCHEDULABLE.equals(scheduled.getReason())) {
                 events.warning(vm, "Unschedulable", scheduled.getMessage());
             }
         }
-        Condition spec = after.get(ConditionTypes.SPEC_VALID);
-        if (Condition.FALSE.equals(spec.getStatus()) && (StatusDiff.transitioned(before.get(ConditionTypes.SPEC_VALID),
-                spec) || !spec.getMessage().equals(before.get(ConditionTypes.SPEC_VALID).getMessage()))) {
+        Condition spec = conditions.get(ConditionTypes.SPEC_VALID);
+        if (Condition.FALSE.equals(spec.getStatus()) && (conditions.transitioned(ConditionTypes.SPEC_VALID)
+                || !spec.getMessage().equals(conditions.stored(ConditionTypes.SPEC_VALID).getMessage()))) {
             events.warning(vm, "InvalidSpec", spec.getMessage());
         }
-        Condition policy = after.get(ConditionTypes.POLICY_APPLIED);
-        Condition prevPolicy = before.get(ConditionTypes.POLICY_APPLIED);
-        if (Condition.FALSE.equals(policy.getStatus()) && StatusDiff.transitioned(prevPolicy, policy)) {
+        Condition policy = conditions.get(ConditionTypes.POLICY_APPLIED);
+        Condition prevPolicy = conditions.stored(ConditionTypes.POLICY_APPLIED);
+        if (Condition.FALSE.equals(policy.getStatus()) && conditions.transitioned(ConditionTypes.POLICY_APPLIED)) {
             events.warning(vm, "InvalidPolicy", policy.getMessage());
         } else if (Condition.TRUE.equals(policy.getStatus()) && prevPolicy != null
                 && !policy.getMessage().equals(prevPolicy.getMessage())) {

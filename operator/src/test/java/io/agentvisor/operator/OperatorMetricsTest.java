@@ -12,11 +12,11 @@ import java.util.Map;
 
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
-import io.agentvisor.api.v1alpha1.Conditions;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicyStatus;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
+import io.agentvisor.conditions.ConditionSet;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -47,20 +47,19 @@ class OperatorMetricsTest {
 
         List<VirtualMachine> vms = new ArrayList<>();
         vms.add(withConditions(vm("ns", "a", Map.of(), "1Gi"),
-                Conditions.of(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED, "", 1L, null, T)));
+                condition(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED)));
         vms.add(withConditions(vm("ns", "b", Map.of(), "1Gi"),
-                Conditions.of(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED, "", 1L, null, T)));
-        vms.add(withConditions(vm("ns", "c", Map.of(), "1Gi"), Conditions.of(ConditionTypes.SCHEDULED, false,
-                ConditionTypes.REASON_UNSCHEDULABLE, "", 1L, null, T)));
-        vms.add(withConditions(vm("ns", "d", Map.of(), "1Gi"), Conditions.of(ConditionTypes.SCHEDULED, false,
-                ConditionTypes.REASON_NOT_REQUESTED, "", 1L, null, T)));
+                condition(ConditionTypes.SCHEDULED, true, ConditionTypes.REASON_PLACED)));
+        vms.add(withConditions(vm("ns", "c", Map.of(), "1Gi"), condition(ConditionTypes.SCHEDULED, false,
+                ConditionTypes.REASON_UNSCHEDULABLE)));
+        vms.add(withConditions(vm("ns", "d", Map.of(), "1Gi"), condition(ConditionTypes.SCHEDULED, false,
+                ConditionTypes.REASON_NOT_REQUESTED)));
         vms.add(vm("ns", "new", Map.of(), "1Gi"));
         m.observeVirtualMachines(vms::stream);
 
         GuestAgentPolicy tie = policy("ns", "tie", 1, labels(), 3);
         GuestAgentPolicyStatus s = new GuestAgentPolicyStatus();
-        s.setConditions(List.of(Conditions.of(ConditionTypes.CONFLICT, true, ConditionTypes.REASON_PRIORITY_TIE, "",
-                1L, null, T)));
+        s.setConditions(List.of(condition(ConditionTypes.CONFLICT, true, ConditionTypes.REASON_PRIORITY_TIE)));
         tie.setStatus(s);
         List<GuestAgentPolicy> policies = List.of(tie, policy("ns", "plain", 1, labels(), 3));
         m.observePolicies(policies::stream);
@@ -76,6 +75,10 @@ class OperatorMetricsTest {
         // read when scraped: a VM that goes away is no longer counted
         vms.remove(2);
         assertEquals(0, placement(registry, "Unschedulable"));
+    }
+
+    private static Condition condition(String type, boolean status, String reason) {
+        return new ConditionSet(List.of(type), null, 1L, T).set(type, status, reason, "").get(type);
     }
 
     private static VirtualMachine withConditions(VirtualMachine vm, Condition... conditions) {

@@ -15,6 +15,8 @@ import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.api.v1alpha1.Conditions;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
+import io.agentvisor.conditions.ConditionSet;
+import io.agentvisor.conditions.OwnConditions;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -23,7 +25,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @QuarkusTestResource(KubeApiServerResource.class)
 class TwoWritersIT {
-    private static final Set<String> DRIVER = Set.of(ConditionTypes.RUNNING, ConditionTypes.READY);
+    private static final List<String> DRIVER = List.of(ConditionTypes.RUNNING, ConditionTypes.READY);
 
     @Test
     void operatorAndDriverConditionsSurviveEachOthersWrites() throws InterruptedException {
@@ -72,13 +73,10 @@ class TwoWritersIT {
 
     private static void driverWritesConditions(String ns, String name, boolean ready) {
         VirtualMachine current = ItSupport.vm(ns, name);
-        Instant now = Instant.now();
-        List<Condition> own = List.of(
-                Conditions.of(ConditionTypes.RUNNING, true, "Running", "QEMU pid 1", 1L,
-                        Conditions.find(current.getStatus().getConditions(), ConditionTypes.RUNNING), now),
-                Conditions.of(ConditionTypes.READY, ready, ready ? "Ready" : "AgentUnresponsive", "m", 1L,
-                        Conditions.find(current.getStatus().getConditions(), ConditionTypes.READY), now));
-        String patch = Conditions.ownConditionsPatch(current, DRIVER, own).orElseThrow();
+        ConditionSet own = new ConditionSet(DRIVER, current.getStatus().getConditions(), 1L, Instant.now())
+                .set(ConditionTypes.RUNNING, true, "Running", "QEMU pid 1")
+                .set(ConditionTypes.READY, ready, ready ? "Ready" : "AgentUnresponsive", "m");
+        String patch = OwnConditions.patch(current, own.types(), own.list()).orElseThrow();
         client().resources(VirtualMachine.class).inNamespace(ns).withName(name).subresource("status")
                 .patch(new PatchContext.Builder().withPatchType(PatchType.JSON)
                         .withFieldManager(Agentvisor.DRIVER_FIELD_MANAGER).build(), patch);

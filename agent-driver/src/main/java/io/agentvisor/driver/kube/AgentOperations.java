@@ -354,11 +354,8 @@ final class AgentOperations implements AutoCloseable {
                     x.setStderr(decode(st.path("err-data").asText(""), cut));
                     x.setTruncated(cut[0] ? Boolean.TRUE : null);
                     s.setExec(x);
-                    s.setPhase(AgentOperationPhase.Succeeded);
-                    s.setReason("Succeeded");
-                    s.setMessage("pid " + pid + " exited" + (x.getExitCode() != null ? " with code " + x.getExitCode()
-                            : x.getSignal() != null ? " on signal " + x.getSignal() : ""));
-                    return s;
+                    return succeeded(s, "pid " + pid + " exited" + (x.getExitCode() != null ? " with code "
+                            + x.getExitCode() : x.getSignal() != null ? " on signal " + x.getSignal() : ""));
                 });
             } else if (System.nanoTime() > deadline) {
                 done.complete(s -> failed(s, ConditionTypes.REASON_TIMEOUT, "pid " + pid + " is still running after"
@@ -537,11 +534,7 @@ final class AgentOperations implements AutoCloseable {
         if (o instanceof AgentOutcome.Success<?> s) {
             JsonNode ret = s.result() instanceof JsonNode j ? j : JSON.valueToTree(s.result());
             UnaryOperator<AgentOperationStatus> then = onSuccess.apply(ret == null ? JSON.createObjectNode() : ret);
-            return st -> {
-                st.setPhase(AgentOperationPhase.Succeeded);
-                st.setReason("Succeeded");
-                return then.apply(st);
-            };
+            return st -> then.apply(succeeded(st, null));
         }
         if (o instanceof AgentOutcome.CommandError<?> e) {
             return st -> {
@@ -568,8 +561,18 @@ final class AgentOperations implements AutoCloseable {
         return s;
     }
 
+    private static AgentOperationStatus succeeded(AgentOperationStatus s, String message) {
+        return ended(s, AgentOperationPhase.Succeeded, "Succeeded", message);
+    }
+
     private static AgentOperationStatus failed(AgentOperationStatus s, String reason, String message) {
-        s.setPhase(AgentOperationPhase.Failed);
+        return ended(s, AgentOperationPhase.Failed, reason, message);
+    }
+
+    /** An operation's outcome: phase, reason and message, always set together. */
+    private static AgentOperationStatus ended(AgentOperationStatus s, AgentOperationPhase phase, String reason,
+            String message) {
+        s.setPhase(phase);
         s.setReason(reason);
         // the agent's own words can be anything: bounded and printable, as the schema wants
         s.setMessage(io.agentvisor.api.v1alpha1.Text.bounded(message, io.agentvisor.api.v1alpha1.Bounds.MESSAGE));

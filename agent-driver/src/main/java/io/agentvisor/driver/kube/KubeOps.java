@@ -6,10 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.agentvisor.api.v1alpha1.Agentvisor;
 import io.agentvisor.api.v1alpha1.Condition;
-import io.agentvisor.api.v1alpha1.ConditionTypes;
-import io.agentvisor.api.v1alpha1.Conditions;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
+import io.agentvisor.conditions.OwnConditions;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Node;
@@ -24,7 +23,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.jboss.logging.Logger;
 
 /** The driver's writes to the API: VM status (its own fields and conditions), the Node's KVM label, events. */
@@ -35,8 +33,6 @@ public final class KubeOps {
     public static final String KVM_LABEL = "agentvisor.io/kvm";
     /** Node annotation: why (the probe's reason, for people). */
     public static final String KVM_REASON_ANNOTATION = "agentvisor.io/kvm-reason";
-    static final Set<String> DRIVER_CONDITIONS = Set.of(ConditionTypes.RUNNING, ConditionTypes.AGENT_CONNECTED,
-            ConditionTypes.AGENT_RESPONSIVE, ConditionTypes.READY);
     private static final ResourceDefinitionContext VM = ResourceDefinitionContext.fromResourceType(VirtualMachine.class);
 
     private final KubernetesClient client;
@@ -61,7 +57,7 @@ public final class KubeOps {
         }
         var conds = n.putArray("conditions");
         if (s.getConditions() != null) {
-            s.getConditions().stream().filter(c -> DRIVER_CONDITIONS.contains(c.getType()))
+            s.getConditions().stream().filter(c -> DriverConditions.TYPES.contains(c.getType()))
                     .sorted(java.util.Comparator.comparing(Condition::getType))
                     .forEach(c -> conds.add(JSON.valueToTree(c)));
         }
@@ -70,8 +66,8 @@ public final class KubeOps {
 
     /**
      * Writes the driver's status: its fields by server-side apply with the driver's field manager, its conditions
-     * by a resourceVersion-guarded JSON patch that leaves the operator's entries alone (see
-     * {@link Conditions#ownConditionsPatch} for why conditions cannot be applied on a 1.20 apiserver).
+     * by a resourceVersion-guarded JSON patch that leaves the operator's entries alone (see {@link OwnConditions}
+     * for why conditions cannot be applied on a 1.20 apiserver).
      */
     public void applyStatus(String namespace, String name, VirtualMachineStatus status) {
         ObjectNode fields = (ObjectNode) owned(status);
@@ -86,14 +82,9 @@ public final class KubeOps {
                 .patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
                         .withFieldManager(Agentvisor.DRIVER_FIELD_MANAGER).withForce(true).build(), r);
         List<Condition> own = status.getConditions() == null ? List.of() : status.getConditions().stream()
-                .filter(c -> DRIVER_CONDITIONS.contains(c.getType())).toList();
-        Conditions.writeOwn(client.resources(VirtualMachine.class).inNamespace(namespace).withName(name), null,
-                DRIVER_CONDITIONS, own, Agentvisor.DRIVER_FIELD_MANAGER);
-    }
-
-    /** The VM as stored now, or null when it is gone. */
-    public VirtualMachine get(String namespace, String name) {
-        return client.resources(VirtualMachine.class).inNamespace(namespace).withName(name).get();
+                .filter(c -> DriverConditions.TYPES.contains(c.getType())).toList();
+        OwnConditions.write(client.resources(VirtualMachine.class).inNamespace(namespace).withName(name), null,
+                DriverConditions.TYPES, own, Agentvisor.DRIVER_FIELD_MANAGER);
     }
 
     /** A Kubernetes Event on the VM; best effort (an event must never fail a reconcile). */

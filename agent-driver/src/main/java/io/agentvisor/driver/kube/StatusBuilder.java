@@ -6,9 +6,6 @@ import io.agentvisor.api.v1alpha1.AgentError;
 import io.agentvisor.api.v1alpha1.AgentState;
 import io.agentvisor.api.v1alpha1.AgentStatus;
 import io.agentvisor.api.v1alpha1.Bounds;
-import io.agentvisor.api.v1alpha1.Condition;
-import io.agentvisor.api.v1alpha1.ConditionTypes;
-import io.agentvisor.api.v1alpha1.Conditions;
 import io.agentvisor.api.v1alpha1.GuestDisk;
 import io.agentvisor.api.v1alpha1.GuestInterface;
 import io.agentvisor.api.v1alpha1.FilesystemStatus;
@@ -21,7 +18,9 @@ import io.agentvisor.api.v1alpha1.UserStatus;
 import io.agentvisor.api.v1alpha1.QemuStatus;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.driver.poll.AgentSettings;
+import io.agentvisor.driver.poll.AgentLink;
 import io.agentvisor.driver.poll.AgentView;
+import io.agentvisor.driver.poll.GuestFacts;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -46,87 +45,49 @@ public final class StatusBuilder {
     public static VirtualMachineStatus build(VmState s, AgentView a, AgentSettings settings, VirtualMachineStatus stored,
             Long generation, Instant now) {
         VirtualMachineStatus st = new VirtualMachineStatus();
-        QemuStatus q = new QemuStatus();
-        q.setPid(s.running() ? s.pid() : null);
-        q.setAccelerator(s.accelerator());
-        st.setQemu(q.getPid() == null && q.getAccelerator() == null ? null : q);
-        List<Condition> old = stored == null ? null : stored.getConditions();
+        if (s.running() && (s.qemu().pid() != null || s.qemu().accelerator() != null)) {
+            QemuStatus q = new QemuStatus();
+            q.setPid(s.qemu().pid());
+            q.setAccelerator(s.qemu().accelerator());
+            st.setQemu(q);
+        }
         AgentStatus storedAgent = stored == null ? null : stored.getAgent();
 
         boolean agentLive = s.running() && s.agentConfigured();
+        AgentLink l = a.link();
+        GuestFacts g = a.guest();
         AgentStatus ag = new AgentStatus();
         ag.setResponseTimeout(settings.responseTimeout());
-        ag.setConnected(agentLive && a.connected());
-        ag.setResponsive(agentLive && a.responsive());
+        ag.setConnected(agentLive && l.connected());
+        ag.setResponsive(agentLive && l.responsive());
         ag.setState(!s.agentConfigured() ? AgentState.Disabled
-                : !agentLive || !a.connected() && !a.responsive() ? AgentState.Disconnected
-                : a.responsive() ? AgentState.Responsive : AgentState.Unresponsive);
-        ag.setVersion(Text.bounded(a.version(), Bounds.SHORT));
-        ag.setSupportedCommands(a.supportedCommands() == null ? null : a.supportedCommands().stream()
+                : !agentLive || !l.connected() && !l.responsive() ? AgentState.Disconnected
+                : l.responsive() ? AgentState.Responsive : AgentState.Unresponsive);
+        ag.setVersion(Text.bounded(g.version(), Bounds.SHORT));
+        ag.setSupportedCommands(g.supportedCommands() == null ? null : g.supportedCommands().stream()
                 .limit(Bounds.SUPPORTED_COMMANDS).map(c -> Text.bounded(c, Bounds.COMMAND)).toList());
-        if (agentLive && a.errorReason() != null) {
+        if (agentLive && l.lastError() != null) {
             AgentError e = new AgentError();
-            e.setReason(Text.bounded(a.errorReason(), Bounds.REASON));
-            e.setMessage(Text.bounded(a.errorMessage(), Bounds.MESSAGE));
-            e.setTime(a.errorTime() == null ? null : rfc3339(a.errorTime()));
+            e.setReason(Text.bounded(l.errorReason(), Bounds.REASON));
+            e.setMessage(Text.bounded(l.lastError().message(), Bounds.MESSAGE));
+            e.setTime(l.lastError().since() == null ? null : rfc3339(l.lastError().since()));
             ag.setLastError(e);
         }
-        if (agentLive && a.pending() != null) {
+        if (agentLive && l.pending() != null) {
             PendingCallStatus p = new PendingCallStatus();
-            p.setCommand(a.pending().command());
-            p.setPhase(a.pending().phase() == io.agentvisor.agent.AgentOutcome.Phase.SYNC ? "Sync" : "Command");
-            p.setSince(rfc3339(a.pending().since()));
-            p.setBlocking(a.pending().blocking() ? Boolean.TRUE : null);
+            p.setCommand(l.pending().command());
+            p.setPhase(l.pending().phase() == io.agentvisor.agent.AgentOutcome.Phase.SYNC ? "Sync" : "Command");
+            p.setSince(rfc3339(l.pending().since()));
+            p.setBlocking(l.pending().blocking() ? Boolean.TRUE : null);
             ag.setPendingCall(p);
         }
         ag.setLastContact(storedAgent == null ? null : storedAgent.getLastContact());
         st.setAgent(ag);
         st.setGuest(guest(a));
 
-        List<Condition> c = new ArrayList<>();
-        c.add(Conditions.of(ConditionTypes.RUNNING, s.running(), s.runningReason(), s.message(), generation,
-                Conditions.find(old, ConditionTypes.RUNNING), now));
-        String notReason;
-        String notMessage;
-        if (!s.agentConfigured()) {
-            notReason = ConditionTypes.REASON_NOT_CONFIGURED;
-            notMessage = "the VM has no guest agent channel (guestAgent.enabled is false)";
-        } else if (!s.running()) {
-            notReason = ConditionTypes.REASON_NOT_CONNECTED;
-            notMessage = "the VM is not running";
-        } else if (a.errorReason() != null) {
-            notReason = a.errorReason();
-            notMessage = a.errorMessage();
-        } else {
-            notReason = ConditionTypes.REASON_NOT_CONNECTED;
-            notMessage = "waiting for the guest agent to answer";
-        }
-        boolean connected = agentLive && a.connected();
-        c.add(Conditions.of(ConditionTypes.AGENT_CONNECTED, connected, connected ? "Connected"
-                : s.agentConfigured() && s.running() ? ConditionTypes.REASON_NOT_CONNECTED : notReason,
-                connected ? "the guest opened its end of the agent channel" : s.agentConfigured() && s.running()
-                        ? "the guest has not opened its end of the agent channel (no agent running in the guest, or the"
-                        + " VM is not up yet)" : notMessage, generation,
-                Conditions.find(old, ConditionTypes.AGENT_CONNECTED), now));
-        boolean responsive = agentLive && a.responsive();
-        c.add(Conditions.of(ConditionTypes.AGENT_RESPONSIVE, responsive, responsive ? "Responsive" : notReason,
-                responsive ? "the guest agent answers within " + timeoutText(settings.responseTimeout()) : notMessage,
-                generation, Conditions.find(old, ConditionTypes.AGENT_RESPONSIVE), now));
-        boolean ready = s.running() && (!s.agentConfigured() || responsive);
-        c.add(Conditions.of(ConditionTypes.READY, ready, ready ? "Ready" : !s.running() ? s.runningReason()
-                : "AgentNotResponsive", ready ? "running" + (s.agentConfigured() ? " with a responsive guest agent" : "")
-                : !s.running() ? s.message() : notMessage, generation, Conditions.find(old, ConditionTypes.READY), now));
-        st.setConditions(c);
+        st.setConditions(DriverConditions.build(s, a, settings, stored == null ? null : stored.getConditions(),
+                generation, now).list());
         return st;
-    }
-
-    static String timeoutText(int t) {
-        return switch (t) {
-            case -2 -> "its timeout (Block)";
-            case -1 -> "5 s (Default)";
-            case 0 -> "no wait (NoWait)";
-            default -> t + " s";
-        };
     }
 
     /**
@@ -169,10 +130,11 @@ public final class StatusBuilder {
      * outside the schema's range left out; what was cut is named in {@code truncated}. However the guest answers,
      * the result fits the schema and stays under {@link Bounds#GUEST_STATUS_BYTES} bytes of JSON.
      */
-    static GuestStatus guest(AgentView a) {
+    static GuestStatus guest(AgentView view) {
         GuestStatus g = new GuestStatus();
         Cuts cuts = new Cuts();
-        if (a.lastContact() != null) {
+        GuestFacts a = view.guest();
+        if (view.link().lastContact() != null) {
             g.setFsFreeze(a.frozen() ? "Frozen" : "Thawed");
         }
         if (a.osInfo() != null) {

@@ -1,7 +1,6 @@
 package io.agentvisor.driver.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentvisor.agent.AgentOutcome;
 import io.agentvisor.agent.ShutdownMode;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VmPods;
@@ -9,6 +8,7 @@ import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.driver.poll.AgentPoller;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
+import io.agentvisor.driver.kube.RunState.Reason;
 import io.agentvisor.driver.qemu.Accelerator;
 import io.agentvisor.driver.qemu.ProcFs;
 import io.agentvisor.qmp.AgentChannel;
@@ -48,12 +48,24 @@ final class VmRuntime {
     private final Executor actor;
     private final Clock clock = Clock.systemUTC();
 
+    /** Where the pod is in its life, as far as this runtime is concerned. */
+    private enum Stage {
+        /** The pod runs, or waits to. */
+        PRESENT,
+        /** The pod is being deleted and the guest was asked to shut down (once). */
+        STOP_SENT,
+        /** The pod is gone from the API: detach, say so, forget. */
+        DELETED,
+        /** Nothing more to do (the pod is gone, or the driver stops). */
+        FORGOTTEN
+    }
+
+    private Stage stage = Stage.PRESENT;
     private Pod pod;
     private Pods.VmRef ref;
     /** The VM as last seen (kept after its deletion, for events). */
     private VirtualMachine vm;
     private boolean vmGone;
-    private boolean podGone;
     private AgentSettings settings;
 
     private QmpClient qmp;
@@ -71,17 +83,13 @@ final class VmRuntime {
     private volatile io.agentvisor.agent.GuestAgent liveAgent;
     private AgentView lastView = AgentView.INITIAL;
 
-    private boolean stopSent;
-    /** Running's reason after QEMU exited (Stopped, QemuExited), until a QEMU is attached again. */
-    private String exited;
-    private String exitMessage;
-    private String runningReason = "Attaching";
-    private String message = "waiting for QEMU in the VM's pod";
+    /** What Running says after QEMU exited (Stopped, QemuExited), until a QEMU is attached again; else null. */
+    private RunState exited;
+    private RunState run = new RunState(Reason.Attaching, "waiting for QEMU in the VM's pod");
     private String lastAttachProblem;
     private JsonNode lastSent;
     private boolean pidMissingLogged;
     private ScheduledFuture<?> wake;
-    private boolean forgotten;
 
     VmRuntime(NodeDriver node, String podUid, Executor actor) {
         this.node = node;
@@ -118,7 +126,7 @@ final class VmRuntime {
 
     void update(Pod latest) {
         actor.execute(() -> {
-            if (forgotten) {
+            if (stage == Stage.FORGOTTEN) {
                 return;
             }
             boolean first = pod == null;
@@ -143,7 +151,7 @@ final class VmRuntime {
     /** The VM this pod runs changed (null: it is gone from the API). */
     void vm(VirtualMachine latest) {
         actor.execute(() -> {
-            if (forgotten) {
+            if (stage == Stage.FORGOTTEN) {
                 return;
             }
             vmChanged(latest);
@@ -153,7 +161,9 @@ final class VmRuntime {
 
     void podDeleted() {
         actor.execute(() -> {
-            podGone = true;
+            if (stage != Stage.FORGOTTEN) {
+                stage = Stage.DELETED;
+            }
             reconcile();
         });
     }
@@ -161,7 +171,7 @@ final class VmRuntime {
     /** The driver stops: connections close, QEMU keeps running for the next driver to attach to. */
     void close() {
         actor.execute(() -> {
-            forgotten = true;
+            stage = Stage.FORGOTTEN;
             if (wake != null) {
                 wake.cancel(false);
             }
@@ -199,7 +209,7 @@ final class VmRuntime {
     }
 
     private void reconcile() {
-        if (forgotten) {
+        if (stage == Stage.FORGOTTEN) {
             return;
         }
         try {
@@ -211,26 +221,25 @@ final class VmRuntime {
     }
 
     private void reconcileOnce() {
-        if (podGone || pod == null || ref == null) {
-            if (podGone) {
+        if (stage == Stage.DELETED || pod == null || ref == null) {
+            if (stage == Stage.DELETED) {
                 detach();
-                runningReason = "Stopped";
-                message = "the VM's pod " + podName() + " is gone";
+                run = new RunState(Reason.Stopped, "the VM's pod " + podName() + " is gone");
                 publish();
                 try {
                     sockets.removeLink();
                 } catch (IOException e) {
                     LOG.warnf("%s: cannot remove %s: %s", key(), sockets.link(), e.getMessage());
                 }
-                forgotten = true;
+                stage = Stage.FORGOTTEN;
                 node.forget(this);
             }
             return;
         }
         if (Pods.terminated(pod)) {
             detach();
-            runningReason = "Stopped";
-            message = "the VM's pod " + podName() + " has ended (" + pod.getStatus().getPhase() + ")";
+            run = new RunState(Reason.Stopped, "the VM's pod " + podName() + " has ended ("
+                    + pod.getStatus().getPhase() + ")");
             publish();
             return;
         }
@@ -245,19 +254,17 @@ final class VmRuntime {
                 startPoller();
             }
             if (Pods.deleting(pod)) {
-                if (!stopSent) {
+                if (stage == Stage.PRESENT) {
                     gracefulStop();
                 }
-                runningReason = "Stopping";
-                message = "the VM's pod " + podName() + " is being deleted: the guest was asked to shut down ("
-                        + stopHow + ")";
+                run = new RunState(Reason.Stopping, "the VM's pod " + podName() + " is being deleted: the guest was "
+                        + "asked to shut down (" + stopHow + ")");
             } else {
-                runningReason = paused ? "Paused" : "Running";
-                message = describeRunning();
+                run = new RunState(paused ? Reason.Paused : Reason.Running, describeRunning());
             }
-        } else if (Pods.deleting(pod) && "Attaching".equals(runningReason)) {
-            runningReason = "Stopping";
-            message = "the VM's pod " + podName() + " is being deleted (QEMU is not reachable from the driver)";
+        } else if (Pods.deleting(pod) && run.reason() == Reason.Attaching) {
+            run = new RunState(Reason.Stopping, "the VM's pod " + podName() + " is being deleted (QEMU is not "
+                    + "reachable from the driver)");
         }
         publish();
         scheduleWake(qmp == null ? RETRY : WATCH);
@@ -313,7 +320,6 @@ final class VmRuntime {
         qmp = c;
         attached = true;
         exited = null;
-        exitMessage = null;
         guestShutdownSeen = false;
         pidMissingLogged = false;
         lastAttachProblem = null;
@@ -326,8 +332,8 @@ final class VmRuntime {
 
     private void notAttached(String why) {
         // after an exit, the condition keeps saying so until a QEMU is attached again
-        runningReason = exited != null ? exited : "Attaching";
-        message = exited != null ? exitMessage + "; " + why : why;
+        run = exited != null ? new RunState(exited.reason(), exited.message() + "; " + why)
+                : new RunState(Reason.Attaching, why);
         if (!Objects.equals(why, lastAttachProblem)) {
             LOG.debugf("%s: not attached: %s", key(), why);
             lastAttachProblem = why;
@@ -420,15 +426,14 @@ final class VmRuntime {
         } else {
             String pid = was == null ? "" : " (pid " + was.pid() + ")";
             LOG.infof("%s: QEMU%s exited%s", key(), pid, guestShutdownSeen ? " after a guest shutdown" : "");
-            if (!guestShutdownSeen && !stopSent) {
+            boolean stopped = stage == Stage.STOP_SENT || guestShutdownSeen;
+            if (!stopped) {
                 event("Warning", "QemuExited", "QEMU" + pid + " in pod " + podName() + " ended without a guest "
                         + "shutdown; the pod's restartPolicy decides what happens next");
             }
-            exited = stopSent || guestShutdownSeen ? "Stopped" : "QemuExited";
-            exitMessage = "QEMU" + pid + " in pod " + podName() + " exited" + (guestShutdownSeen
-                    ? " after the guest shut down" : "");
-            runningReason = exited;
-            message = exitMessage;
+            exited = new RunState(stopped ? Reason.Stopped : Reason.QemuExited, "QEMU" + pid + " in pod " + podName()
+                    + " exited" + (guestShutdownSeen ? " after the guest shut down" : ""));
+            run = exited;
         }
         reconcile();
     }
@@ -443,8 +448,8 @@ final class VmRuntime {
      * guest-shutdown where the agent answers (libvirt's fixed 60 s agent wait), else ACPI powerdown over QMP.
      */
     private void gracefulStop() {
-        stopSent = true;
-        boolean agentUsable = poller != null && poller.view().responsive() && settings.enabled()
+        stage = Stage.STOP_SENT;
+        boolean agentUsable = poller != null && poller.view().link().responsive() && settings.enabled()
                 && !settings.blocked(GUEST_SHUTDOWN);
         if (agentUsable) {
             stopHow = "guest-shutdown through the guest agent";
@@ -522,13 +527,10 @@ final class VmRuntime {
         boolean running = qmp != null;
         AgentView view = poller != null ? poller.view() : lastView;
         if (!running) {
-            // not running: the agent is not there; guest facts stay as last known
-            view = new AgentView(false, false, 0, null, null, null, view.lastContact(), false, view.version(),
-                    view.supportedCommands(), view.osInfo(), view.hostname(), view.timezone(), view.users(),
-                    view.filesystems(), view.interfaces(), null);
+            view = view.detached(); // the agent is not there; guest facts stay as last known
         }
-        VmState s = new VmState(running && qemu != null ? qemu.pid() : null, running ? accelerator : null, running,
-                runningReason, message, settings.enabled());
+        VmState s = new VmState(running ? new VmState.Qemu(qemu == null ? null : qemu.pid(), accelerator) : null, run,
+                settings.enabled());
         VirtualMachineStatus desired = StatusBuilder.build(s, view, settings, vm.getStatus(),
                 vm.getMetadata().getGeneration(), clock.instant());
         JsonNode want = KubeOps.owned(desired); // with the stored lastContact: a newer answer alone is no change
@@ -537,7 +539,7 @@ final class VmRuntime {
         }
         try {
             node.kube().applyStatus(vm.getMetadata().getNamespace(), vm.getMetadata().getName(),
-                    StatusBuilder.withContact(desired, view.lastContact()));
+                    StatusBuilder.withContact(desired, view.link().lastContact()));
             lastSent = want;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
@@ -555,7 +557,7 @@ final class VmRuntime {
     }
 
     private void scheduleWake(Duration after) {
-        if (forgotten) {
+        if (stage == Stage.FORGOTTEN) {
             return;
         }
         if (wake != null) {

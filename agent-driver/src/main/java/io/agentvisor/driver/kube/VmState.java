@@ -3,13 +3,22 @@ package io.agentvisor.driver.kube;
 /**
  * What the driver sees of one VM pod's QEMU, for the status builder.
  *
- * @param pid             QEMU's pid on the node (null when not found or not running)
- * @param accelerator     kvm or tcg, as QEMU reports it (query-kvm); null until known
- * @param running         attached to a live QEMU (paused counts as running, as in libvirt)
- * @param runningReason   reason of the Running condition (Running, Paused, Attaching, Stopping, Stopped,
- *                        QemuExited)
+ * @param qemu            the QEMU the driver is attached to; null when not attached (not running)
+ * @param run             what the Running condition says
  * @param agentConfigured whether the VM has an agent channel
  */
-public record VmState(Long pid, String accelerator, boolean running, String runningReason, String message,
-        boolean agentConfigured) {
+record VmState(Qemu qemu, RunState run, boolean agentConfigured) {
+
+    /**
+     * An attached QEMU (paused counts as running, as in libvirt).
+     *
+     * @param pid         QEMU's pid on the node (null when not found)
+     * @param accelerator kvm or tcg, as QEMU reports it (query-kvm); null until known
+     */
+    record Qemu(Long pid, String accelerator) {
+    }
+
+    boolean running() {
+        return qemu != null;
+    }
 }

@@ -3,7 +3,6 @@ package io.agentvisor.driver.poll;
 import io.agentvisor.api.v1alpha1.PollGroup;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentvisor.agent.AgentCommand;
-import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.agent.AgentOutcome;
 import io.agentvisor.agent.GuestAgent;
 import io.agentvisor.agent.GuestAgentInfo;
@@ -14,15 +13,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
@@ -89,10 +87,8 @@ public final class AgentPoller implements AutoCloseable {
                 return;
             }
             boolean connected = agent.isConnected();
-            if (connected != view.connected()) {
-                set(v -> new AgentView(connected, v.responsive(), v.consecutiveTimeouts(), v.errorReason(),
-                        v.errorMessage(), v.errorTime(), v.lastContact(), v.frozen(), v.version(), v.supportedCommands(),
-                        v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(), v.interfaces(), v.pending()));
+            if (connected != view.link().connected()) {
+                set(v -> v.with(v.link().withConnected(connected)));
             }
             if (connected) {
                 schedule.probeNow(clock.instant());
@@ -112,26 +108,18 @@ public final class AgentPoller implements AutoCloseable {
             AgentSettings old = settings;
             settings = s;
             if (old.unresponsiveAfter() != s.unresponsiveAfter()) {
-                AgentView v = view;
-                publish(new AgentView(v.connected(), responsiveAfterTimeouts(v), v.consecutiveTimeouts(),
-                        v.errorReason(), v.errorMessage(), v.errorTime(), v.lastContact(), v.frozen(), v.version(),
-                        v.supportedCommands(), v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(),
-                        v.interfaces(), v.pending()));
+                set(v -> v.with(v.link().withResponsive(responsiveAfterTimeouts(v.link()))));
             }
             reschedule();
         });
     }
 
     /** Responsiveness under a changed unresponsiveAfter: only a run of timeouts after a contact is re-judged. */
-    private boolean responsiveAfterTimeouts(AgentView v) {
-        if (!ConditionTypes.REASON_TIMEOUT.equals(v.errorReason())) {
-            return v.responsive();
+    private boolean responsiveAfterTimeouts(AgentLink l) {
+        if (!l.isFailure(AgentFailure.Kind.Timeout)) {
+            return l.responsive();
         }
-        return v.lastContact() != null && v.consecutiveTimeouts() < settings.unresponsiveAfter();
-    }
-
-    public AgentSettings settings() {
-        return settings;
+        return l.lastContact() != null && l.consecutiveTimeouts() < settings.unresponsiveAfter();
     }
 
     private void applyToAgent(AgentSettings s) {
@@ -161,7 +149,7 @@ public final class AgentPoller implements AutoCloseable {
             return;
         }
         Instant now = clock.instant();
-        List<Step> steps = new ArrayList<>();
+        List<Step<?>> steps = new ArrayList<>();
         if (schedule.probing()) {
             if (schedule.probeDue(now)) {
                 steps.add(probeStep());
@@ -170,7 +158,7 @@ public final class AgentPoller implements AutoCloseable {
             List<PollGroup> due = schedule.due(now);
             if (!due.isEmpty()) {
                 if (!fsfreezeUnsupported && !settings.blocked(FSFREEZE_STATUS)) {
-                    steps.add(new Step(null, GuestCommands.raw("{\"execute\":\"" + FSFREEZE_STATUS + "\"}"),
+                    steps.add(new Step<>(null, GuestCommands.raw("{\"execute\":\"" + FSFREEZE_STATUS + "\"}"),
                             this::onFreezeStatus));
                 }
                 for (PollGroup g : due) {
@@ -187,38 +175,33 @@ public final class AgentPoller implements AutoCloseable {
     }
 
     /** One command per probe: users (the 10 s group) if allowed, else ping; only ping while frozen. */
-    private Step probeStep() {
-        if (!view.frozen() && !settings.blocked(GuestCommands.USERS)) {
+    private Step<?> probeStep() {
+        if (!view.guest().frozen() && !settings.blocked(GuestCommands.USERS)) {
             return usersStep();
         }
-        return new Step(null, GuestCommands.ping(), o -> { });
+        return new Step<>(null, GuestCommands.ping(), (g, pong) -> g);
     }
 
-    private Step usersStep() {
-        return new Step(PollGroup.USERS, GuestCommands.users(), o -> set(v -> withUsers(v, o.value())));
+    private Step<?> usersStep() {
+        return new Step<>(PollGroup.USERS, GuestCommands.users(), (g, users) -> g.withUsers(users));
     }
 
-    private List<Step> groupSteps(PollGroup g) {
-        List<Step> s = new ArrayList<>();
+    private List<Step<?>> groupSteps(PollGroup g) {
+        List<Step<?>> s = new ArrayList<>();
         switch (g) {
             case USERS -> s.add(usersStep());
             case OS_INFO -> {
-                s.add(new Step(g, GuestCommands.osInfo(), o -> set(v -> copy(v, m -> m.put("osInfo", o.value())))));
-                s.add(new Step(g, GuestCommands.hostName(), o -> set(v -> copy(v, m -> m.put("hostname", o.value())))));
-                s.add(new Step(g, GuestCommands.timezone(), o -> set(v -> copy(v, m -> m.put("timezone", o.value())))));
+                s.add(new Step<>(g, GuestCommands.osInfo(), GuestFacts::withOsInfo));
+                s.add(new Step<>(g, GuestCommands.hostName(), GuestFacts::withHostname));
+                s.add(new Step<>(g, GuestCommands.timezone(), GuestFacts::withTimezone));
             }
-            case INTERFACES -> s.add(new Step(g, GuestCommands.networkInterfaces(),
-                    o -> set(v -> copy(v, m -> m.put("interfaces", o.value())))));
-            case FILESYSTEMS -> s.add(new Step(g, GuestCommands.fsInfo(),
-                    o -> set(v -> copy(v, m -> m.put("filesystems", o.value())))));
-            case AGENT_INFO -> s.add(new Step(g, GuestCommands.info(), o -> {
-                GuestAgentInfo info = (GuestAgentInfo) o.value();
+            case INTERFACES -> s.add(new Step<>(g, GuestCommands.networkInterfaces(), GuestFacts::withInterfaces));
+            case FILESYSTEMS -> s.add(new Step<>(g, GuestCommands.fsInfo(), GuestFacts::withFilesystems));
+            case AGENT_INFO -> s.add(new Step<>(g, GuestCommands.info(), (facts, info) -> {
                 fsfreezeUnsupported = !info.supports(FSFREEZE_STATUS);
-                set(v -> copy(v, m -> {
-                    m.put("version", info.version());
-                    m.put("supportedCommands", info.supportedCommands().stream().filter(GuestAgentInfo.SupportedCommand::enabled)
-                            .map(GuestAgentInfo.SupportedCommand::name).sorted().toList());
-                }));
+                return facts.withAgentInfo(info.version(), info.supportedCommands().stream()
+                        .filter(GuestAgentInfo.SupportedCommand::enabled).map(GuestAgentInfo.SupportedCommand::name)
+                        .sorted().toList());
             }));
         }
         // never send a blocked command; the group still counts as done so it is not retried in a loop
@@ -229,11 +212,11 @@ public final class AgentPoller implements AutoCloseable {
         return s;
     }
 
-    private record Step(PollGroup group, AgentCommand<?> command, Consumer<AgentOutcome<?>> onSuccess) {
+    /** One command of a round; its result goes into the guest facts through {@code onSuccess}. */
+    private record Step<T>(PollGroup group, AgentCommand<T> command, BiFunction<GuestFacts, T, GuestFacts> onSuccess) {
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void run(List<Step> steps, int i) {
+    private void run(List<Step<?>> steps, int i) {
         if (closed) {
             return;
         }
@@ -242,19 +225,23 @@ public final class AgentPoller implements AutoCloseable {
             reschedule();
             return;
         }
-        Step step = steps.get(i);
+        Step<?> step = steps.get(i);
         // while a freeze is in progress, only the commands qemu-ga allows during a freeze are sent
-        if (view.frozen() && !FREEZE_SAFE.contains(step.command.name())) {
+        if (view.guest().frozen() && !FREEZE_SAFE.contains(step.command.name())) {
             run(steps, i + 1);
             return;
         }
+        call(step, steps, i);
+    }
+
+    private <T> void call(Step<T> step, List<Step<?>> steps, int i) {
         long t0 = System.nanoTime();
-        CompletableFuture<? extends AgentOutcome<?>> call = agent.call((AgentCommand) step.command);
+        CompletableFuture<AgentOutcome<T>> call = agent.call(step.command);
         armWatch();
         call.whenCompleteAsync((outcome, err) -> {
             cancelWatch();
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
-            AgentOutcome<?> o = outcome != null ? outcome
+            AgentOutcome<T> o = outcome != null ? outcome
                     : new AgentOutcome.AgentError<>(step.command.name(), String.valueOf(err));
             boolean goOn = handle(step, o, took);
             if (goOn) {
@@ -298,44 +285,34 @@ public final class AgentPoller implements AutoCloseable {
             boolean stuck = p.blocking() && waited.compareTo(ResponseTimeout.DEFAULT_WAIT.multipliedBy(
                     settings.unresponsiveAfter())) >= 0;
             set(v -> {
-                if (stuck && v.responsive()) {
+                if (stuck && v.link().responsive()) {
                     LOG.warnf("%s: %s has waited %d s for the guest agent with a Block timeout: Unresponsive", vm,
                             p.command(), waited.toSeconds());
                 }
-                boolean responsive = v.responsive() && !stuck;
-                boolean newlyStuck = stuck && !ConditionTypes.REASON_CALL_PENDING.equals(v.errorReason());
-                return new AgentView(v.connected(), responsive, v.consecutiveTimeouts(),
-                        newlyStuck ? ConditionTypes.REASON_CALL_PENDING : v.errorReason(),
-                        newlyStuck ? "guest agent is not responding: " + p.command() + " has been waiting for its "
-                                + "reply since " + p.since() + " (Block: no deadline)" : v.errorMessage(),
-                        newlyStuck ? now : v.errorTime(), v.lastContact(), v.frozen(), v.version(),
-                        v.supportedCommands(), v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(),
-                        v.interfaces(), p);
+                return v.with(v.link().busyWith(p, stuck, now));
             });
         }
         watch = scheduler.schedule(this::watchPending, ResponseTimeout.DEFAULT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Records one outcome; returns whether the round may continue. */
-    private boolean handle(Step step, AgentOutcome<?> o, Duration took) {
+    private <T> boolean handle(Step<T> step, AgentOutcome<T> o, Duration took) {
         Instant now = clock.instant();
         String name = step.command.name();
-        boolean wasConnected = view.connected();
-        if (o instanceof AgentOutcome.Success<?> || o instanceof AgentOutcome.CommandError<?>) {
+        boolean wasConnected = view.link().connected();
+        if (o instanceof AgentOutcome.Success<T> || o instanceof AgentOutcome.CommandError<?>) {
             metrics.call(vm, name, o.isSuccess() ? "success" : "command_error", took);
-            if (!wasConnected && view.lastContact() != null) {
+            if (!wasConnected && view.link().lastContact() != null) {
                 metrics.reconnected(vm);
             }
-            boolean recovered = !view.responsive();
+            boolean recovered = !view.link().responsive();
             schedule.answered();
-            set(v -> new AgentView(true, true, 0, null, null, null, now, v.frozen(), v.version(),
-                    v.supportedCommands(), v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(),
-                    v.interfaces(), null));
+            set(v -> v.with(v.link().answered(now)));
             if (recovered) {
                 LOG.infof("%s: guest agent is responsive (%s answered: %s)", vm, name, o.message());
             }
-            if (o instanceof AgentOutcome.Success<?>) {
-                step.onSuccess.accept(o);
+            if (o instanceof AgentOutcome.Success<T> success) {
+                set(v -> v.withGuest(g -> step.onSuccess.apply(g, success.result())));
             } else if (name.equals(FSFREEZE_STATUS) && ((AgentOutcome.CommandError<?>) o).isNotFound()) {
                 fsfreezeUnsupported = true;
             }
@@ -347,71 +324,38 @@ public final class AgentPoller implements AutoCloseable {
         if (o instanceof AgentOutcome.NotResponding<?>) {
             metrics.call(vm, name, "timeout", took);
             set(v -> {
-                int n = v.consecutiveTimeouts() + 1;
-                boolean responsive = v.responsive() && n < settings.unresponsiveAfter();
-                if (v.responsive() && !responsive) {
-                    LOG.warnf("%s: %s (%d timeouts in a row)", vm, o.message(), n);
+                AgentLink next = v.link().timedOut(agent.isConnected(), settings.unresponsiveAfter(), o.message(), now);
+                if (v.link().responsive() && !next.responsive()) {
+                    LOG.warnf("%s: %s (%d timeouts in a row)", vm, o.message(), next.consecutiveTimeouts());
                 }
-                return new AgentView(agent.isConnected(), responsive, n, ConditionTypes.REASON_TIMEOUT, o.message(),
-                        errorTime(v, ConditionTypes.REASON_TIMEOUT, now), v.lastContact(), v.frozen(), v.version(),
-                        v.supportedCommands(), v.osInfo(), v.hostname(), v.timezone(), v.users(), v.filesystems(),
-                        v.interfaces(), null);
+                return v.with(next);
             });
         } else {
-            String reason = o instanceof AgentOutcome.AgentError<?> ? ConditionTypes.REASON_AGENT_ERROR
-                    : ConditionTypes.REASON_NOT_CONNECTED;
+            AgentFailure.Kind kind = o instanceof AgentOutcome.AgentError<?> ? AgentFailure.Kind.AgentError
+                    : AgentFailure.Kind.NotConnected;
             metrics.call(vm, name, o instanceof AgentOutcome.AgentError<?> ? "agent_error" : "not_connected", took);
             set(v -> {
-                if (v.responsive() || !reason.equals(v.errorReason())) {
+                if (v.link().responsive() || !v.link().isFailure(kind)) {
                     LOG.warnf("%s: %s", vm, o.message());
                 }
-                return new AgentView(agent.isConnected(), false, 0, reason, o.message(), errorTime(v, reason, now),
-                        v.lastContact(), v.frozen(), v.version(), v.supportedCommands(), v.osInfo(), v.hostname(),
-                        v.timezone(), v.users(), v.filesystems(), v.interfaces(), null);
+                return v.with(v.link().failed(agent.isConnected(), kind, o.message(), now));
             });
         }
         schedule.roundFailed(now, now.minus(took));
         return false;
     }
 
-    /** The time of an error stays that of its first occurrence while the same kind of error repeats. */
-    private static Instant errorTime(AgentView v, String reason, Instant now) {
-        return reason.equals(v.errorReason()) && v.errorTime() != null ? v.errorTime() : now;
-    }
-
-    private boolean isLastOfGroup(Step step) {
+    private boolean isLastOfGroup(Step<?> step) {
         List<String> cmds = step.group.commands;
         return step.command.name().equals(cmds.get(cmds.size() - 1)) || step.group == PollGroup.USERS;
     }
 
-    private void onFreezeStatus(AgentOutcome<?> o) {
-        boolean frozen = "frozen".equals(((JsonNode) o.value()).asText());
-        if (frozen != view.frozen()) {
+    private GuestFacts onFreezeStatus(GuestFacts g, JsonNode status) {
+        boolean frozen = "frozen".equals(status.asText());
+        if (frozen != g.frozen()) {
             LOG.infof("%s: guest filesystems %s", vm, frozen ? "frozen: only freeze-safe commands are sent" : "thawed");
-            set(v -> copy(v, m -> m.put("frozen", frozen)));
         }
-    }
-
-    private static AgentView withUsers(AgentView v, Object users) {
-        return copy(v, m -> m.put("users", users));
-    }
-
-    /** Copies a view replacing named guest fields (keeps the record constructor in one place). */
-    @SuppressWarnings("unchecked")
-    private static AgentView copy(AgentView v, Consumer<Map<String, Object>> change) {
-        Map<String, Object> m = new HashMap<>();
-        change.accept(m);
-        return new AgentView(v.connected(), v.responsive(), v.consecutiveTimeouts(), v.errorReason(), v.errorMessage(),
-                v.errorTime(), v.lastContact(), (Boolean) m.getOrDefault("frozen", v.frozen()),
-                (String) m.getOrDefault("version", v.version()),
-                (List<String>) m.getOrDefault("supportedCommands", v.supportedCommands()),
-                (io.agentvisor.agent.GuestOsInfo) m.getOrDefault("osInfo", v.osInfo()),
-                (String) m.getOrDefault("hostname", v.hostname()),
-                (io.agentvisor.agent.GuestTimezone) m.getOrDefault("timezone", v.timezone()),
-                (List<io.agentvisor.agent.GuestUser>) m.getOrDefault("users", v.users()),
-                (List<io.agentvisor.agent.GuestFilesystem>) m.getOrDefault("filesystems", v.filesystems()),
-                (List<io.agentvisor.agent.GuestNetworkInterface>) m.getOrDefault("interfaces", v.interfaces()),
-                (PendingCall) m.getOrDefault("pending", v.pending()));
+        return g.withFrozen(frozen);
     }
 
     private void set(Function<AgentView, AgentView> f) {

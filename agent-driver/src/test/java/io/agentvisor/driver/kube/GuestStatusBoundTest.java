@@ -12,7 +12,9 @@ import io.agentvisor.agent.GuestTimezone;
 import io.agentvisor.agent.GuestUser;
 import io.agentvisor.api.v1alpha1.Bounds;
 import io.agentvisor.api.v1alpha1.GuestStatus;
+import io.agentvisor.driver.poll.AgentLink;
 import io.agentvisor.driver.poll.AgentView;
+import io.agentvisor.driver.poll.GuestFacts;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Collections;
@@ -23,11 +25,12 @@ import org.junit.jupiter.api.Test;
 /** Whatever a guest agent reports, status.guest fits the schema and a stated number of bytes. */
 class GuestStatusBoundTest {
     static final ObjectMapper JSON = new ObjectMapper();
+    static final AgentLink ANSWERING = new AgentLink(true, true, 0, null, null, null);
 
     static AgentView view(String hostname, List<GuestUser> users, List<GuestFilesystem> fs,
             List<GuestNetworkInterface> nics, GuestOsInfo os) {
-        return new AgentView(true, true, 0, null, null, null, null, false, "7.2", List.of("guest-ping"), os, hostname,
-                new GuestTimezone("UTC", 0), users, fs, nics, null);
+        return new AgentView(ANSWERING, new GuestFacts(false, "7.2", List.of("guest-ping"), os, hostname,
+                new GuestTimezone("UTC", 0), users, fs, nics));
     }
 
     @Test
@@ -59,9 +62,9 @@ class GuestStatusBoundTest {
     @Test
     void numbersOutsideTheSchemaAreLeftOut() {
         GuestFilesystem fs = new GuestFilesystem("sda1", "/", "ext4", -5L, Long.MAX_VALUE, List.of());
-        AgentView v = new AgentView(true, true, 0, null, null, null, null, false, null, null, null, null,
+        AgentView v = new AgentView(ANSWERING, new GuestFacts(false, null, null, null, null,
                 new GuestTimezone("Mars/Olympus", 999_999), List.of(new GuestUser("u", null,
-                        Instant.ofEpochSecond(Long.MAX_VALUE / 1000))), List.of(fs), null, null);
+                        Instant.ofEpochSecond(Long.MAX_VALUE / 1000))), List.of(fs), null));
         GuestStatus g = StatusBuilder.guest(v);
         assertNull(g.getFilesystems().get(0).getUsedBytes());
         assertNull(g.getFilesystems().get(0).getTotalBytes());
@@ -82,8 +85,8 @@ class GuestStatusBoundTest {
         List<GuestUser> users = Collections.nCopies(100_000, new GuestUser(big, big, Instant.ofEpochSecond(
                 1_700_000_000L)));
         GuestOsInfo os = new GuestOsInfo(big, big, big, big, big, big, big, big, big, big);
-        AgentView v = new AgentView(true, true, 0, null, null, null, null, false, big, null, os, big,
-                new GuestTimezone(big, -86_400), users, fs, nics, null);
+        AgentView v = new AgentView(ANSWERING, new GuestFacts(false, big, null, os, big,
+                new GuestTimezone(big, -86_400), users, fs, nics));
         GuestStatus g = StatusBuilder.guest(v);
         byte[] json = JSON.writeValueAsString(g).getBytes(StandardCharsets.UTF_8);
         System.out.println("worst-case status.guest: " + json.length + " bytes");

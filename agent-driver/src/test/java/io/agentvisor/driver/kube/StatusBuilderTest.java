@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.driver.poll.AgentSettings;
+import io.agentvisor.driver.poll.AgentLink;
 import io.agentvisor.driver.poll.AgentView;
+import io.agentvisor.driver.poll.GuestFacts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,18 +17,18 @@ import org.junit.jupiter.api.Test;
 /** The driver's status is a pure function: equal inputs give an equal status, so an idle VM costs no writes. */
 class StatusBuilderTest {
     private static final Instant T0 = Instant.parse("2026-11-26T10:00:00Z");
-    private static final VmState RUNNING = new VmState(4242L, "tcg", true, "Running",
-            "QEMU pid 4242 in pod vm-guest, tcg", true);
+    private static final VmState RUNNING = new VmState(new VmState.Qemu(4242L, "tcg"),
+            new RunState(RunState.Reason.Running, "QEMU pid 4242 in pod vm-guest, tcg"), true);
 
     private static AgentView answered(Instant at, String hostname) {
-        return new AgentView(true, true, 0, null, null, null, at, false, "7.2.22", List.of("guest-ping"), null,
-                hostname, null, List.of(), List.of(), List.of(), null);
+        return new AgentView(new AgentLink(true, true, 0, null, at, null), new GuestFacts(false, "7.2.22",
+                List.of("guest-ping"), null, hostname, null, List.of(), List.of(), List.of()));
     }
 
     private static VirtualMachineStatus write(VirtualMachineStatus stored, AgentView view, Instant now) {
         VirtualMachineStatus desired = StatusBuilder.build(RUNNING, view, AgentSettings.DEFAULTS, stored, 1L, now);
         return KubeOps.owned(desired).equals(KubeOps.owned(stored)) ? null
-                : StatusBuilder.withContact(desired, view.lastContact());
+                : StatusBuilder.withContact(desired, view.link().lastContact());
     }
 
     @Test

@@ -35,25 +35,25 @@ class BlockedCallIT {
                     AgentMetrics.NONE, v -> { });
             AgentPoller p = poller;
             p.start();
-            Await.until("a first full round", Duration.ofSeconds(30), () -> p.view().responsive()
-                    && p.view().hostname() != null);
+            Await.until("a first full round", Duration.ofSeconds(30), () -> p.view().link().responsive()
+                    && p.view().guest().hostname() != null);
 
             ga.freeze(); // the next poll is written on a synchronised connection and waits forever for its reply
-            Await.until("the pending call in the view", Duration.ofSeconds(30), () -> p.view().pending() != null);
-            assertEquals(Phase.COMMAND, p.view().pending().phase());
-            assertTrue(p.view().pending().blocking());
-            Await.until("Unresponsive while the Block call waits", Duration.ofSeconds(60), () -> !p.view().responsive());
-            assertEquals("CallPending", p.view().errorReason());
-            assertTrue(p.view().errorMessage().contains(p.view().pending().command()), p.view().errorMessage());
-            assertNotNull(p.view().hostname(), "last known good guest info is kept");
+            Await.until("the pending call in the view", Duration.ofSeconds(30), () -> p.view().link().pending() != null);
+            assertEquals(Phase.COMMAND, p.view().link().pending().phase());
+            assertTrue(p.view().link().pending().blocking());
+            Await.until("Unresponsive while the Block call waits", Duration.ofSeconds(60), () -> !p.view().link().responsive());
+            assertEquals("CallPending", p.view().link().errorReason());
+            assertTrue(p.view().link().lastError().message().contains(p.view().link().pending().command()), p.view().link().lastError().message());
+            assertNotNull(p.view().guest().hostname(), "last known good guest info is kept");
 
             // leaving Block: the calls queued behind the blocked one take the new timeout, the poller goes on probing
             p.apply(new AgentSettings(true, 1, Map.of(), Set.of(), Map.of("users", 1L), 2));
             ga.thaw();
-            Await.until("Responsive again", Duration.ofSeconds(60), () -> p.view().responsive());
-            Await.until("no pending call", Duration.ofSeconds(30), () -> p.view().pending() == null);
-            assertNull(p.view().errorReason());
-            assertFalse(p.view().frozen());
+            Await.until("Responsive again", Duration.ofSeconds(60), () -> p.view().link().responsive());
+            Await.until("no pending call", Duration.ofSeconds(30), () -> p.view().link().pending() == null);
+            assertNull(p.view().link().errorReason());
+            assertFalse(p.view().guest().frozen());
         } finally {
             if (poller != null) {
                 poller.close();

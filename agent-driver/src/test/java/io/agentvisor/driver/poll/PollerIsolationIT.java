@@ -47,35 +47,35 @@ class PollerIsolationIT {
             }
             for (AgentPoller p : pollers) {
                 // the first round reads every group
-                Await.until("a first full round", Duration.ofSeconds(30), () -> p.view().responsive() && p.view().osInfo() != null && p.view().hostname() != null
-                        && p.view().version() != null && p.view().supportedCommands() != null);
-                assertTrue(p.view().supportedCommands().contains("guest-get-users"));
+                Await.until("a first full round", Duration.ofSeconds(30), () -> p.view().link().responsive() && p.view().guest().osInfo() != null && p.view().guest().hostname() != null
+                        && p.view().guest().version() != null && p.view().guest().supportedCommands() != null);
+                assertTrue(p.view().guest().supportedCommands().contains("guest-get-users"));
             }
 
             agents.get(0).freeze();
-            Await.until("the frozen agent unresponsive", Duration.ofSeconds(30), () -> !pollers.get(0).view().responsive());
-            assertEquals("Timeout", pollers.get(0).view().errorReason());
-            assertNotNull(pollers.get(0).view().osInfo(), "last known good guest info is kept");
+            Await.until("the frozen agent unresponsive", Duration.ofSeconds(30), () -> !pollers.get(0).view().link().responsive());
+            assertEquals("Timeout", pollers.get(0).view().link().errorReason());
+            assertNotNull(pollers.get(0).view().guest().osInfo(), "last known good guest info is kept");
             // while it stays frozen, each other agent answers again and again
             Map<Integer, Instant> seen = new ConcurrentHashMap<>();
             for (int i = 1; i < n; i++) {
-                seen.put(i, pollers.get(i).view().lastContact());
+                seen.put(i, pollers.get(i).view().link().lastContact());
             }
             for (int round = 0; round < 3; round++) {
                 for (int i = 1; i < n; i++) {
                     Instant before = seen.get(i);
                     AgentPoller p = pollers.get(i);
                     Await.until("another answer of agent " + i, Duration.ofSeconds(10),
-                            () -> p.view().lastContact().isAfter(before));
-                    assertTrue(p.view().responsive());
-                    seen.put(i, p.view().lastContact());
+                            () -> p.view().link().lastContact().isAfter(before));
+                    assertTrue(p.view().link().responsive());
+                    seen.put(i, p.view().link().lastContact());
                 }
             }
-            assertFalse(pollers.get(0).view().responsive());
+            assertFalse(pollers.get(0).view().link().responsive());
 
             agents.get(0).thaw();
-            Await.until("the thawed agent responsive", Duration.ofSeconds(90), () -> pollers.get(0).view().responsive());
-            assertEquals(null, pollers.get(0).view().errorReason());
+            Await.until("the thawed agent responsive", Duration.ofSeconds(90), () -> pollers.get(0).view().link().responsive());
+            assertEquals(null, pollers.get(0).view().link().errorReason());
         } finally {
             pollers.forEach(AgentPoller::close);
             scheduler.shutdownNow();

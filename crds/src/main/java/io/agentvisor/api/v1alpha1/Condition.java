@@ -9,9 +9,9 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 
 /**
- * A status condition (Kubernetes API conventions). Conditions are a map list keyed by {@code type}, so each writer
- * owns its own entries under server-side apply. Use {@link Conditions} to build them with a stable
- * {@code lastTransitionTime}.
+ * A status condition (Kubernetes API conventions). Conditions are a map list keyed by {@code type}: each writer
+ * owns its own entries, with {@code observedGeneration} and a {@code lastTransitionTime} that changes only with
+ * the status.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Condition {
