@@ -91,6 +91,12 @@ public final class KubeOps {
                 DRIVER_CONDITIONS, own, Agentvisor.DRIVER_FIELD_MANAGER);
     }
 
+    /** Replaces the driver's condition entries of {@code types} by {@code own} (see {@link #applyStatus}). */
+    public void writeConditions(String namespace, String name, Set<String> types, List<Condition> own) {
+        Conditions.writeOwn(client.resources(VirtualMachine.class).inNamespace(namespace).withName(name), null, types,
+                own, Agentvisor.DRIVER_FIELD_MANAGER);
+    }
+
     /** The VM as stored now, or null when it is gone. */
     public VirtualMachine get(String namespace, String name) {
         return client.resources(VirtualMachine.class).inNamespace(namespace).withName(name).get();

@@ -6,6 +6,7 @@ import io.agentvisor.agent.ShutdownMode;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
+import io.agentvisor.driver.credentials.VmCredentials;
 import io.agentvisor.driver.poll.AgentPoller;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
@@ -80,6 +81,7 @@ final class VmRuntime {
     private String lastAttachProblem;
     private JsonNode lastSent;
     private boolean pidMissingLogged;
+    private final VmCredentials credentials = new VmCredentials();
     private ScheduledFuture<?> wake;
     private boolean forgotten;
 
@@ -260,6 +262,7 @@ final class VmRuntime {
             message = "the VM's pod " + podName() + " is being deleted (QEMU is not reachable from the driver)";
         }
         publish();
+        syncCredentials();
         scheduleWake(qmp == null ? RETRY : WATCH);
     }
 
@@ -367,6 +370,7 @@ final class VmRuntime {
             if (poller != null) {
                 lastView = v;
                 publish();
+                syncCredentials();
             }
         }));
         // QEMU's view of the guest, as libvirt feeds its agent: from now on every QMP event follows
@@ -546,6 +550,21 @@ final class VmRuntime {
             LOG.warnf("%s: status not written (%d): %s", key(), e.getCode(), e.getMessage());
             scheduleWake(WATCH);
         }
+    }
+
+    /** spec.accessCredentials applied through the guest agent, with their condition; see {@link VmCredentials}. */
+    private void syncCredentials() {
+        if (vm == null || vmGone || pod == null || podGone || forgotten) {
+            return;
+        }
+        String placedOn = vm.getStatus() == null ? null : vm.getStatus().getNodeName();
+        if (placedOn != null && !placedOn.equals(node.config().nodeName()) || !node.isCurrent(this)) {
+            return;
+        }
+        AgentView view = poller != null ? poller.view() : null;
+        credentials.sync(vm, pod, node.config().kubeletRootDir(), liveAgent, qmp != null && view != null
+                && view.connected() && view.responsive(), actor, () -> { if (!forgotten) syncCredentials(); },
+                node.kube()::writeConditions, this::event, key());
     }
 
     private void event(String type, String reason, String msg) {
