@@ -562,8 +562,9 @@ final class VmRuntime {
             return;
         }
         AgentView view = poller != null ? poller.view() : null;
+        // while the guest's file systems are frozen qemu-ga refuses these commands: they wait for the thaw
         credentials.sync(vm, pod, node.config().kubeletRootDir(), liveAgent, qmp != null && view != null
-                && view.connected() && view.responsive(), actor, () -> { if (!forgotten) syncCredentials(); },
+                && view.connected() && view.responsive() && !view.frozen(), actor, () -> { if (!forgotten) syncCredentials(); },
                 node.kube()::writeConditions, this::event, key());
     }
 
