@@ -258,8 +258,10 @@ class AccessCredentialsIT {
     @Test
     @Order(5)
     void aBlockedCommandIsNeverSentAndSaysSo() throws Exception {
+        long applied = settingsApplied();
         operatorPolicy(List.of("guest-set-user-password"));
-        Thread.sleep(1000); // the driver's VM watch brings the policy (the condition below is the proof it arrived)
+        await("the driver applied the new policy", Duration.ofSeconds(30), AccessCredentialsIT::settingsApplied,
+                n -> n > applied);
         secret(1, Map.of("demo", PASSWORD_3));
         Condition c = awaitCondition("BlockedByPolicy", s -> s.equals("False"));
         assertEquals("Secret " + PASSWORDS + ": password of demo not applied: guest-set-user-password is blocked for "
@@ -273,6 +275,27 @@ class AccessCredentialsIT {
 
     @Test
     @Order(6)
+    void aRebootedGuestGetsThemAgain() throws Exception {
+        // the tiny guest lives in RAM: a reboot forgets keys and passwords; the agent coming back brings them again
+        GuestCommand reboot = new GuestCommand();
+        reboot.setMetadata(new ObjectMetaBuilder().withName("reboot").withNamespace(NS).build());
+        GuestCommandSpec s = new GuestCommandSpec();
+        s.setVirtualMachine(VM);
+        s.setOperation(GuestCommandOperation.AgentCommand);
+        s.setCommand("{\"execute\":\"guest-shutdown\",\"arguments\":{\"mode\":\"reboot\"}}");
+        reboot.setSpec(s);
+        k.resource(reboot).create();
+        await("the reboot done", Duration.ofSeconds(90), () -> k.resources(GuestCommand.class).inNamespace(NS)
+                .withName("reboot").get().getStatus(), st -> st != null && st.getPhase() == AgentOperationPhase.Succeeded);
+        // one pass sends demo's keys, root's keys, then demo's password: wait for the last of them
+        await("demo's password set again after the reboot", Duration.ofSeconds(120), () -> shadowOf("demo"),
+                h -> h.startsWith("$6$"));
+        assertEquals(List.of(KEY_B, KEY_C), authorizedKeys("demo"));
+        assertEquals(List.of(KEY_B, KEY_C), authorizedKeys("root"));
+    }
+
+    @Test
+    @Order(7)
     void noPasswordOrKeyInStatusEventsOrTheDriversLog() throws Exception {
         String status = new ObjectMapper().writeValueAsString(vm().getStatus());
         String events = new ObjectMapper().writeValueAsString(k.v1().events().inNamespace(NS).list().getItems());
@@ -291,6 +314,11 @@ class AccessCredentialsIT {
     /** Reasons the test waits for. */
     static final class CredentialsReason {
         static final String SYNCHRONIZED = "Synchronized";
+    }
+
+    /** How often the driver logged new agent settings for the VM. */
+    static long settingsApplied() {
+        return driver.log().lines().filter(l -> l.contains(NS + "/" + VM + ": agent settings:")).count();
     }
 
     static String b64(String s) {
@@ -357,8 +385,8 @@ class AccessCredentialsIT {
                 if (ok.test(last)) {
                     return last;
                 }
-            } catch (Exception e) {
-                // keep trying until the deadline
+            } catch (Exception | AssertionError e) {
+                // keep trying until the deadline (an exec fails while the guest reboots)
             }
             Thread.sleep(300);
         }
