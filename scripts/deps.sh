@@ -3,7 +3,8 @@
 #   1. Debian packages (only the missing ones),
 #   2. kube-apiserver, kube-controller-manager, kube-scheduler, kubelet and kube-proxy 1.20.2 built from Debian's
 #      own `kubernetes` source package,
-#   3. the tiny guest (Debian kernel + an initramfs holding busybox, qemu-ga, DHCP, a web server, a freezable /data).
+#   3. the tiny guest (Debian kernel + an initramfs holding busybox, qemu-ga, DHCP, a web server, a freezable /data,
+#      users root and demo whose password and authorized_keys the agent can set).
 # The container images are scripts/images.sh's (they need our jars).
 # Heavy results live in a cache outside the repository ($AGENTVISOR_CACHE, default ~/.cache/agentvisor) and
 # are rebuilt only when missing. Usage: scripts/deps.sh [packages|apiserver|guest|all]
@@ -164,7 +165,38 @@ esac
 exit 0
 EOF
   chmod 0755 "$r/etc/udhcpc.script"
-  printf 'root:x:0:0:root:/root:/bin/sh\n' > "$r/etc/passwd"
+  # users for the agent's credential commands: root and demo (uid 1000), with homes, shadow entries (no password
+  # yet) and groups; qemu-ga finds them with getpwnam (glibc's files backend, built into libc.so.6 since 2.34)
+  printf 'root:x:0:0:root:/root:/bin/sh\ndemo:x:1000:1000:demo:/home/demo:/bin/sh\n' > "$r/etc/passwd"
+  printf 'root:*:19000:0:99999:7:::\ndemo:!:19000:0:99999:7:::\n' > "$r/etc/shadow"
+  printf 'root:x:0:\ndemo:x:1000:\n' > "$r/etc/group"
+  printf 'passwd: files\ngroup: files\nshadow: files\n' > "$r/etc/nsswitch.conf"
+  chmod 0600 "$r/etc/shadow"
+  mkdir -p "$r/root" "$r/home/demo"
+  chmod 0700 "$r/root"
+  chown 1000:1000 "$r/home/demo"
+  # qemu-ga's guest-set-user-password pipes "user:password" into chpasswd [-e], which busybox lacks: a small one
+  # (the password goes through stdin to busybox mkpasswd, never into an argv)
+  cat > "$r/bin/chpasswd" <<'CHPASSWD'
+#!/bin/sh
+# chpasswd [-e]: reads user:password lines on stdin; -e: the password is a crypt(3) hash already
+crypted=
+[ "$1" = -e ] && crypted=1
+umask 077
+status=0
+while IFS= read -r line || [ -n "$line" ]; do
+  user=${line%%:*}
+  pass=${line#*:}
+  if [ -z "$user" ] || [ "$user" = "$line" ] || ! awk -F: -v u="$user" '$1 == u { found = 1 } END { exit !found }' /etc/passwd; then
+    echo "chpasswd: no such user" >&2; status=1; continue
+  fi
+  if [ -n "$crypted" ]; then hash=$pass; else hash=$(printf '%s' "$pass" | mkpasswd -m sha512) || { status=1; continue; }; fi
+  awk -F: -v OFS=: -v u="$user" -v h="$hash" '$1 == u { $2 = h; found = 1 } { print } END { if (!found) print u, h, "19000", "0", "99999", "7", "", "", "" }' /etc/shadow > /etc/shadow.new \
+    && mv /etc/shadow.new /etc/shadow || status=1
+done
+exit $status
+CHPASSWD
+  chmod 0755 "$r/bin/chpasswd"
   # qemu-ga's guest-shutdown runs /sbin/shutdown -h -P|-H|-r +0 (powerdown, halt, reboot), which busybox lacks
   printf '#!/bin/sh\nsync\nfor a; do case "$a" in -r) exec reboot -f;; -H) exec halt -f;; esac; done\nexec poweroff -f\n' > "$r/sbin/shutdown"
   # qemu-ga's guest-set-time runs /sbin/hwclock -w after setting the clock
@@ -175,6 +207,7 @@ EOF
   cat > "$r/init" <<'EOF'
 #!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mount -t tmpfs run /run
+export PATH=/sbin:/usr/sbin:/bin:/usr/bin
 mkdir -p /run/qemu-ga /var/log
 for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console evdev button \
          failover net_failover virtio_net virtio_blk crc16 crc32c_generic mbcache jbd2 ext4 loop; do

@@ -178,6 +178,13 @@ class GuestOperationsIT {
         assertEquals("out\nfrom stdin\n", s.path("exec").path("stdout").asText());
         assertEquals("err\n", s.path("exec").path("stderr").asText());
         Summary.check("GuestCommand Exec /bin/sh: exit code 3, stdout and stderr captured, stdin passed");
+        JsonNode quiet = finished("guestcommand", createOperation("GuestCommand", "{virtualMachine: " + VM
+                + ", operation: Exec, exec: {path: /bin/sh, args: [-c, 'printf x']}}"));
+        assertEquals("Succeeded", quiet.path("phase").asText(), quiet.toString());
+        assertEquals(0, quiet.path("exec").path("exitCode").asInt(), quiet.toString());
+        assertEquals("x", quiet.path("exec").path("stdout").asText());
+        assertTrue(quiet.path("exec").path("stderr").isMissingNode(), quiet.toString());
+        Summary.check("a program that writes nothing to stderr: Succeeded, exit 0, stdout 'x', no stderr field");
     }
 
     @Test

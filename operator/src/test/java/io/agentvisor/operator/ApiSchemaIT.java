@@ -79,15 +79,25 @@ class ApiSchemaIT {
             "memory: 256Mi, guestAgent: {pollIntervals: {users: '%d'}} | spec.guestAgent.pollIntervals.users",
             "memory: 256Mi, boot: {kernel: '/%p'} | spec.boot.kernel",
             "memory: 256Mi, tolerations: [{key: k, tolerationSeconds: 3000000000}] | spec.tolerations.tolerationSeconds",
-            "memory: 256Mi, nodeSelector: {%n} | spec.nodeSelector" })
+            "memory: 256Mi, nodeSelector: {%n} | spec.nodeSelector",
+            "memory: 256Mi, accessCredentials: [{}] | spec.accessCredentials",
+            "memory: 256Mi, accessCredentials: [{userPassword: {secretName: a}, sshPublicKey: {secretName: b, users: [root]}}] | spec.accessCredentials",
+            "memory: 256Mi, accessCredentials: [{userPassword: {secretName: Bad_Secret}}] | spec.accessCredentials.userPassword.secretName",
+            "memory: 256Mi, accessCredentials: [{sshPublicKey: {secretName: keys, users: []}}] | spec.accessCredentials.sshPublicKey.users",
+            "memory: 256Mi, accessCredentials: [{sshPublicKey: {secretName: keys}}] | spec.accessCredentials.sshPublicKey.users",
+            "memory: 256Mi, accessCredentials: [{sshPublicKey: {secretName: keys, users: ['bad user']}}] | spec.accessCredentials.sshPublicKey.users",
+            "memory: 256Mi, accessCredentials: [%a] | spec.accessCredentials" })
     void invalidVirtualMachinesAreRejectedNamingTheField(String template, String field) {
-        // %s: a 2,000-character string, %t: 40 node selector terms (pass-through types are bounded too)
+        // %s: a 2,000-character string, %t: 40 node selector terms (pass-through types are bounded too), %a: 17
+        // access credentials
         String spec = template.replace("%s", "k".repeat(2000))
                 .replace("%c", String.join(", ", java.util.Collections.nCopies(65, "guest-exec")))
                 .replace("%d", "1".repeat(40) + "s").replace("%p", "p".repeat(5000))
                 .replace("%n", String.join(", ", java.util.stream.IntStream.range(0, 40).mapToObj(i -> "k" + i + ": v")
                         .toList()))
-                .replace("%t", String.join(", ", java.util.Collections.nCopies(40, "{matchExpressions: []}")));
+                .replace("%t", String.join(", ", java.util.Collections.nCopies(40, "{matchExpressions: []}")))
+                .replace("%a", String.join(", ", java.util.stream.IntStream.range(0, 17)
+                        .mapToObj(i -> "{userPassword: {secretName: s" + i + "}}").toList()));
         KubernetesClientException e = assertThrows(KubernetesClientException.class,
                 () -> create("VirtualMachine", "bad-vm", "{" + spec + "}"));
         assertEquals(422, e.getCode(), e.getMessage());

@@ -178,6 +178,37 @@ class VmPodIT {
     }
 
     @Test
+    void eachAccessCredentialSecretIsAReadOnlySecretVolumeOfThePod() {
+        String ns = newNamespace("vmcreds");
+        VirtualMachine vm = newVm(ns, "creds", Map.of(), "256Mi");
+        io.agentvisor.api.v1alpha1.SshPublicKeyAccessCredential keys = new io.agentvisor.api.v1alpha1.SshPublicKeyAccessCredential();
+        keys.setSecretName("creds-keys");
+        keys.setUsers(List.of("demo", "root"));
+        io.agentvisor.api.v1alpha1.UserPasswordAccessCredential passwords = new io.agentvisor.api.v1alpha1.UserPasswordAccessCredential();
+        passwords.setSecretName("creds-passwords");
+        io.agentvisor.api.v1alpha1.AccessCredential a = new io.agentvisor.api.v1alpha1.AccessCredential();
+        a.setSshPublicKey(keys);
+        io.agentvisor.api.v1alpha1.AccessCredential b = new io.agentvisor.api.v1alpha1.AccessCredential();
+        b.setUserPassword(passwords);
+        vm.getSpec().setAccessCredentials(List.of(a, b));
+        create(vm); // the Secrets need not exist: the volumes are optional
+
+        Pod pod = awaitPod(ns, "creds", p -> true);
+        Map<String, io.fabric8.kubernetes.api.model.Volume> volumes = new java.util.HashMap<>();
+        pod.getSpec().getVolumes().forEach(v -> volumes.put(v.getName(), v));
+        assertEquals("creds-keys", volumes.get(VmPods.credentialVolume(0)).getSecret().getSecretName());
+        assertEquals("creds-passwords", volumes.get(VmPods.credentialVolume(1)).getSecret().getSecretName());
+        assertEquals(0400, volumes.get(VmPods.credentialVolume(1)).getSecret().getDefaultMode());
+        assertEquals(true, volumes.get(VmPods.credentialVolume(1)).getSecret().getOptional());
+        List<io.fabric8.kubernetes.api.model.VolumeMount> mounts = pod.getSpec().getContainers().get(0)
+                .getVolumeMounts().stream().filter(m -> m.getName().startsWith(VmPods.CREDENTIAL_VOLUME_PREFIX))
+                .toList();
+        assertEquals(2, mounts.size(), "mounted, so that the kubelet sets them up");
+        assertTrue(mounts.stream().allMatch(m -> Boolean.TRUE.equals(m.getReadOnly())));
+        awaitVm(ns, "creds", v -> conditionIs(v, ConditionTypes.SPEC_VALID, "True", ConditionTypes.REASON_VALID));
+    }
+
+    @Test
     void aPodTheApiserverRejectsNamesTheProblemInTheVmsStatus() {
         String ns = newNamespace("vmbad");
         VirtualMachine vm = newVm(ns, "odd", Map.of(), "256Mi");

@@ -366,7 +366,11 @@ final class AgentOperations implements AutoCloseable {
         }, exec);
     }
 
+    /** The stream's text; null (left out of status) when the program wrote nothing to it. */
     private static String decode(String b64, boolean[] cut) {
+        if (b64.isEmpty()) {
+            return null;
+        }
         byte[] bytes;
         try {
             bytes = Base64.getDecoder().decode(b64);

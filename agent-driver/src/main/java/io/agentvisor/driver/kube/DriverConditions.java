@@ -3,6 +3,7 @@ package io.agentvisor.driver.kube;
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.conditions.ConditionSet;
+import io.agentvisor.driver.credentials.CredentialSync;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
 import java.time.Instant;
@@ -10,12 +11,13 @@ import java.util.List;
 
 /**
  * The driver's conditions on a VM, built in one place from what the runtime and the agent cache say: Running,
- * AgentConnected, AgentResponsive, Ready. A condition of the driver's is one entry in {@link #TYPES} and one
+ * AgentConnected, AgentResponsive, Ready, and AccessCredentialsSynchronized when the VM has access credentials. A
+ * condition of the driver's is one entry in {@link #TYPES} and one
  * {@code set} in {@link #build}; the operator's entries are never touched.
  */
 final class DriverConditions {
-    static final List<String> TYPES = List.of(ConditionTypes.AGENT_CONNECTED, ConditionTypes.AGENT_RESPONSIVE,
-            ConditionTypes.READY, ConditionTypes.RUNNING);
+    static final List<String> TYPES = List.of(ConditionTypes.ACCESS_CREDENTIALS_SYNCHRONIZED,
+            ConditionTypes.AGENT_CONNECTED, ConditionTypes.AGENT_RESPONSIVE, ConditionTypes.READY, ConditionTypes.RUNNING);
 
     private DriverConditions() {
     }
@@ -64,6 +66,14 @@ final class DriverConditions {
                     ? " with a responsive guest agent" : ""));
         } else {
             c.set(ConditionTypes.READY, false, "AgentNotResponsive", notMessage);
+        }
+        CredentialSync.Wanted cred = s.credentials();
+        Condition storedCred = c.stored(ConditionTypes.ACCESS_CREDENTIALS_SYNCHRONIZED);
+        if (cred != null && cred != CredentialSync.NONE) {
+            c.set(ConditionTypes.ACCESS_CREDENTIALS_SYNCHRONIZED, cred.status(), cred.reason(), cred.message());
+        } else if (cred == null && storedCred != null) {
+            c.set(ConditionTypes.ACCESS_CREDENTIALS_SYNCHRONIZED, Condition.TRUE.equals(storedCred.getStatus()),
+                    storedCred.getReason(), storedCred.getMessage());
         }
         return c;
     }

@@ -5,6 +5,8 @@ import io.agentvisor.agent.ShutdownMode;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
+import io.agentvisor.driver.credentials.CredentialSync;
+import io.agentvisor.driver.credentials.VmCredentials;
 import io.agentvisor.driver.poll.AgentPoller;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
@@ -89,6 +91,9 @@ final class VmRuntime {
     private String lastAttachProblem;
     private JsonNode lastSent;
     private boolean pidMissingLogged;
+    private final VmCredentials credentials = new VmCredentials();
+    /** What the AccessCredentialsSynchronized condition says (null: not worked out yet, the stored one stays). */
+    private CredentialSync.Wanted credentialState;
     private ScheduledFuture<?> wake;
 
     VmRuntime(NodeDriver node, String podUid, Executor actor) {
@@ -267,6 +272,7 @@ final class VmRuntime {
                     + "reachable from the driver)");
         }
         publish();
+        syncCredentials();
         scheduleWake(qmp == null ? RETRY : WATCH);
     }
 
@@ -373,6 +379,7 @@ final class VmRuntime {
             if (poller != null) {
                 lastView = v;
                 publish();
+                syncCredentials();
             }
         }));
         // QEMU's view of the guest, as libvirt feeds its agent: from now on every QMP event follows
@@ -530,7 +537,7 @@ final class VmRuntime {
             view = view.detached(); // the agent is not there; guest facts stay as last known
         }
         VmState s = new VmState(running ? new VmState.Qemu(qemu == null ? null : qemu.pid(), accelerator) : null, run,
-                settings.enabled());
+                settings.enabled(), credentialState);
         VirtualMachineStatus desired = StatusBuilder.build(s, view, settings, vm.getStatus(),
                 vm.getMetadata().getGeneration(), clock.instant());
         JsonNode want = KubeOps.owned(desired); // with the stored lastContact: a newer answer alone is no change
@@ -547,6 +554,31 @@ final class VmRuntime {
             }
             LOG.warnf("%s: status not written (%d): %s", key(), e.getCode(), e.getMessage());
             scheduleWake(WATCH);
+        }
+    }
+
+    /** spec.accessCredentials applied through the guest agent; its condition goes out with the status. */
+    private void syncCredentials() {
+        if (vm == null || vmGone || pod == null || stage == Stage.DELETED || stage == Stage.FORGOTTEN) {
+            return;
+        }
+        String placedOn = vm.getStatus() == null ? null : vm.getStatus().getNodeName();
+        if (placedOn != null && !placedOn.equals(node.config().nodeName()) || !node.isCurrent(this)) {
+            return;
+        }
+        AgentView view = poller != null ? poller.view() : null;
+        // while the guest's file systems are frozen qemu-ga refuses these commands: they wait for the thaw
+        boolean agentUp = qmp != null && view != null && view.link().connected() && view.link().responsive()
+                && !view.guest().frozen();
+        CredentialSync.Wanted now = credentials.sync(vm, pod, node.config().kubeletRootDir(), liveAgent, agentUp, actor,
+                () -> {
+                    if (stage != Stage.FORGOTTEN) {
+                        syncCredentials();
+                    }
+                }, this::event, key());
+        if (now != null && !now.equals(credentialState)) {
+            credentialState = now;
+            publish();
         }
     }
 

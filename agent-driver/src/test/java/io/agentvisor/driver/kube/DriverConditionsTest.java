@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.conditions.ConditionSet;
+import io.agentvisor.driver.credentials.CredentialSync;
 import io.agentvisor.driver.poll.AgentFailure;
 import io.agentvisor.driver.poll.AgentLink;
 import io.agentvisor.driver.poll.AgentSettings;
@@ -31,7 +32,8 @@ class DriverConditionsTest {
     @Test
     void aRunningVmWithAnAnsweringAgentIsReadyAndStaysUnchangedAnHourLater() {
         ConditionSet first = build(RUNNING, ANSWERING, null, T0);
-        assertEquals(DriverConditions.TYPES, first.list().stream().map(Condition::getType).toList());
+        assertEquals(DriverConditions.TYPES.stream().filter(t -> !t.equals(ConditionTypes.ACCESS_CREDENTIALS_SYNCHRONIZED))
+                .toList(), first.list().stream().map(Condition::getType).toList(), "no credentials: no such condition");
         first.list().forEach(c -> {
             assertEquals(Condition.TRUE, c.getStatus(), c.getType());
             assertEquals(3L, c.getObservedGeneration(), c.getType());
@@ -40,6 +42,23 @@ class DriverConditionsTest {
         ConditionSet later = build(RUNNING, ANSWERING, first.list(), T0.plusSeconds(3600));
         assertFalse(later.changed(), "nothing changed: no patch");
         assertEquals("2026-11-26T10:00:00Z", later.get(ConditionTypes.READY).getLastTransitionTime());
+    }
+
+    @Test
+    void accessCredentialsAreOneMoreConditionOfTheSameSet() {
+        VmState applied = new VmState(RUNNING.qemu(), RUNNING.run(), true,
+                new CredentialSync.Wanted(true, "Synchronized", "applied Secret keys: 1 authorized key(s) for demo"));
+        ConditionSet first = build(applied, ANSWERING, null, T0);
+        Condition c = first.get(ConditionTypes.ACCESS_CREDENTIALS_SYNCHRONIZED);
+        assertEquals(Condition.TRUE, c.getStatus());
+        assertEquals("applied Secret keys: 1 authorized key(s) for demo", c.getMessage());
+        // a driver that has not worked them out yet (e.g. just restarted) keeps what is stored
+        VmState unknown = new VmState(RUNNING.qemu(), RUNNING.run(), true, null);
+        assertFalse(build(unknown, ANSWERING, first.list(), T0.plusSeconds(60)).changed());
+        // the VM no longer has credentials: the condition goes
+        ConditionSet none = build(RUNNING, ANSWERING, first.list(), T0.plusSeconds(120));
+        assertTrue(none.changed());
+        assertEquals(null, none.get(ConditionTypes.ACCESS_CREDENTIALS_SYNCHRONIZED));
     }
 
     @Test

@@ -49,6 +49,12 @@ public final class Bounds {
     public static final int DISKS_PER_FILESYSTEM = 2;
     public static final int INTERFACES = 16;
     public static final int ADDRESSES = 16;
+    /** Entries of spec.accessCredentials (each is a secret volume of the VM's pod). */
+    public static final int ACCESS_CREDENTIALS = 16;
+    /** Users of one sshPublicKey access credential. */
+    public static final int CREDENTIAL_USERS = 16;
+    /** Length of a guest user name (useradd's limit). */
+    public static final int GUEST_USER = 32;
     /** Entries of status.guest.truncated (one per capped list or field group). */
     public static final int TRUNCATED = 8;
     /** Length of one status.guest.truncated entry. */

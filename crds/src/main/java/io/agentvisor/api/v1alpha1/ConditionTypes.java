@@ -25,6 +25,12 @@ public final class ConditionTypes {
     public static final String AGENT_CONNECTED = "AgentConnected";
     public static final String AGENT_RESPONSIVE = "AgentResponsive";
     public static final String READY = "Ready";
+    /**
+     * spec.accessCredentials are applied in the guest as their Secrets say now (True, reason Synchronized), or why
+     * not (False: SecretNotMounted, InvalidSecret, UserUnknown, BlockedByPolicy, CommandError, NotConnected, ...; the
+     * message names the Secret, never a key or password). Absent when the VM has no access credentials.
+     */
+    public static final String ACCESS_CREDENTIALS_SYNCHRONIZED = "AccessCredentialsSynchronized";
 
     // ---- GuestAgentPolicy, written by the operator ----
     /** The policy's spec is usable (False, reason InvalidSpec, when e.g. a command name is malformed). */

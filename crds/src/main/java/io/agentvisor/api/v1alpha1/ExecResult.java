@@ -20,11 +20,11 @@ public class ExecResult {
     @Max(128)
     private Integer signal;
 
-    @JsonPropertyDescription("Standard output (UTF-8, at most 16 KiB).")
+    @JsonPropertyDescription("Standard output (UTF-8, at most 16 KiB); absent when the program wrote none.")
     @Size(max = Bounds.EXEC_OUTPUT)
     private String stdout;
 
-    @JsonPropertyDescription("Standard error (UTF-8, at most 16 KiB).")
+    @JsonPropertyDescription("Standard error (UTF-8, at most 16 KiB); absent when the program wrote none.")
     @Size(max = Bounds.EXEC_OUTPUT)
     private String stderr;
 

@@ -20,6 +20,9 @@ public final class Patterns {
     /** A file name inside a volume: one path component, not '.' or '..'. */
     public static final String FILE_NAME = "^[^/\\x00]+$";
 
+    /** A guest user name (POSIX portable characters; a trailing '$' as Samba machine accounts have). */
+    public static final String GUEST_USER = "^[A-Za-z0-9_][A-Za-z0-9_.-]*[$]?$";
+
     /** {@link IntOrStringRules} inputs. */
     static final String TIMEOUT_RULE = "responseTimeout;-2;" + Bounds.TIMEOUT_SECONDS + ";7;" + TIMEOUT_NAME;
     static final String OPERATION_TIMEOUT_RULE = "timeout;-2;" + Bounds.TIMEOUT_SECONDS + ";7;" + TIMEOUT_NAME;

@@ -117,7 +117,71 @@ public final class SpecValidation {
             }
         }
         errors.addAll(validateGuestAgent(spec.getGuestAgent()));
+        validateAccessCredentials(spec.getAccessCredentials(), errors);
         return errors;
+    }
+
+    private static final Pattern SECRET_NAME = Pattern.compile(Patterns.DNS_SUBDOMAIN);
+    private static final Pattern GUEST_USER = Pattern.compile(Patterns.GUEST_USER);
+
+    /** Whether {@code user} can be a guest user name (also checked for the keys of a userPassword Secret). */
+    public static boolean isGuestUser(String user) {
+        return user != null && !user.isEmpty() && user.length() <= Bounds.GUEST_USER
+                && GUEST_USER.matcher(user).matches();
+    }
+
+    static void validateAccessCredentials(List<AccessCredential> creds, List<String> errors) {
+        if (creds == null) {
+            return;
+        }
+        if (creds.size() > Bounds.ACCESS_CREDENTIALS) {
+            errors.add("spec.accessCredentials: " + creds.size() + " entries, at most " + Bounds.ACCESS_CREDENTIALS);
+            return;
+        }
+        java.util.Map<String, Integer> secrets = new java.util.HashMap<>();
+        for (int i = 0; i < creds.size(); i++) {
+            AccessCredential c = creds.get(i);
+            String f = "spec.accessCredentials[" + i + "]";
+            if (c == null || (c.getSshPublicKey() == null) == (c.getUserPassword() == null)) {
+                errors.add(f + ": needs exactly one of sshPublicKey and userPassword");
+                continue;
+            }
+            String kind = c.getSshPublicKey() != null ? "sshPublicKey" : "userPassword";
+            String secret = c.secretName();
+            if (secret == null || secret.isEmpty()) {
+                errors.add(f + "." + kind + ".secretName: is required");
+            } else if (secret.length() > Bounds.NAME || !SECRET_NAME.matcher(secret).matches()) {
+                errors.add(f + "." + kind + ".secretName: \"" + Text.bounded(secret, Bounds.NAME)
+                        + "\" is not a Secret name (a DNS subdomain)");
+            } else {
+                Integer first = secrets.putIfAbsent(secret, i);
+                if (first != null) {
+                    errors.add(f + "." + kind + ".secretName: Secret \"" + secret + "\" is already used by "
+                            + "spec.accessCredentials[" + first + "]");
+                }
+            }
+            if (c.getSshPublicKey() != null) {
+                List<String> users = c.getSshPublicKey().getUsers();
+                if (users == null || users.isEmpty()) {
+                    errors.add(f + ".sshPublicKey.users: needs at least one guest user");
+                } else if (users.size() > Bounds.CREDENTIAL_USERS) {
+                    errors.add(f + ".sshPublicKey.users: " + users.size() + " entries, at most "
+                            + Bounds.CREDENTIAL_USERS);
+                } else {
+                    Set<String> seen = new HashSet<>();
+                    for (int j = 0; j < users.size(); j++) {
+                        String u = users.get(j);
+                        if (!isGuestUser(u)) {
+                            errors.add(f + ".sshPublicKey.users[" + j + "]: \"" + Text.bounded(u, Bounds.SHORT)
+                                    + "\" is not a user name (letters, digits, '_', '.', '-', at most "
+                                    + Bounds.GUEST_USER + ")");
+                        } else if (!seen.add(u)) {
+                            errors.add(f + ".sshPublicKey.users[" + j + "]: \"" + u + "\" is listed twice");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** Problems with a VM's {@code spec.guestAgent} (none when it is null). */

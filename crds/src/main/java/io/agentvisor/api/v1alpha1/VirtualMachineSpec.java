@@ -66,6 +66,13 @@ public class VirtualMachineSpec {
     @JsonPropertyDescription("Guest agent settings of this VM; fields set here override any GuestAgentPolicy.")
     private GuestAgentSettings guestAgent;
 
+    @JsonPropertyDescription("Credentials propagated into the guest by its guest agent: authorized SSH keys and user "
+            + "passwords from Secrets of the VM's namespace (KubeVirt's accessCredentials). Each Secret is a read-only "
+            + "volume of the VM's pod, so only the kubelet of the VM's node fetches it; edits of a Secret reach the guest "
+            + "within about a minute; a changed list applies when the pod is replaced (condition RestartRequired).")
+    @Size(max = Bounds.ACCESS_CREDENTIALS)
+    private List<AccessCredential> accessCredentials;
+
     public RunStrategy getRunStrategy() {
         return runStrategy;
     }
@@ -152,5 +159,13 @@ public class VirtualMachineSpec {
 
     public void setGuestAgent(GuestAgentSettings guestAgent) {
         this.guestAgent = guestAgent;
+    }
+
+    public List<AccessCredential> getAccessCredentials() {
+        return accessCredentials;
+    }
+
+    public void setAccessCredentials(List<AccessCredential> accessCredentials) {
+        this.accessCredentials = accessCredentials;
     }
 }

@@ -16,7 +16,8 @@ import io.fabric8.generator.annotation.Size;
  * {@code phase}, {@code nodeName}, {@code podName}, {@code restartCount}, {@code lastTermination}; conditions
  * {@code Scheduled}, {@code PolicyApplied}, {@code SpecValid};</li>
  * <li>agent-driver ({@link Agentvisor#DRIVER_FIELD_MANAGER}): {@code qemu}, {@code agent}, {@code guest},
- * conditions {@code Running}, {@code AgentConnected}, {@code AgentResponsive}, {@code Ready}.</li>
+ * conditions {@code Running}, {@code AgentConnected}, {@code AgentResponsive}, {@code Ready},
+ * {@code AccessCredentialsSynchronized}.</li>
  * </ul>
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -13,6 +13,9 @@ import java.util.HexFormat;
  * <li>labels {@link #APP_LABEL}={@link #APP}, {@link #VM_LABEL}={@link #vmLabelValue}, {@link #VM_UID_LABEL}=uid;</li>
  * <li>container {@link #CONTAINER}; an emptyDir {@link #RUN_VOLUME} at {@link #RUN_DIR} holds {@link #QMP_SOCKET}
  * (the driver's), {@link #LAUNCHER_QMP_SOCKET} (the launcher's) and {@link #AGENT_SOCKET} (guest agent);</li>
+ * <li>each Secret of {@code spec.accessCredentials[i]} is a secret volume {@link #credentialVolume}(i), mounted
+ * read-only under {@link #CREDENTIALS_DIR} (the kubelet sets up only volumes a container mounts); the node driver
+ * reads it from the kubelet's directory of the pod, never from the API;</li>
  * <li>the serial console is the container's stdout.</li>
  * </ul>
  */
@@ -40,6 +43,11 @@ public final class VmPods {
     /** Annotation on a VM's pod: a hash of the pod spec it was created with (to tell when it is outdated). */
     public static final String POD_SPEC_HASH = "agentvisor.io/pod-spec-hash";
 
+    /** Where the access credentials' secret volumes are mounted in the qemu container (QEMU does not read them). */
+    public static final String CREDENTIALS_DIR = "/run/agentvisor-credentials";
+    /** Name prefix of the access credentials' secret volumes. */
+    public static final String CREDENTIAL_VOLUME_PREFIX = "access-credential-";
+
     private static final int MAX_NAME = 253;
     private static final int MAX_LABEL = 63;
 
@@ -57,6 +65,11 @@ public final class VmPods {
             cut = cut.substring(0, cut.length() - 1);
         }
         return cut + "-" + sha256(vmName).substring(0, 10);
+    }
+
+    /** The secret volume of {@code spec.accessCredentials[index]}. */
+    public static String credentialVolume(int index) {
+        return CREDENTIAL_VOLUME_PREFIX + index;
     }
 
     /** The VM's name as a label value; past 63 characters, the first 40 hex digits of its sha-256. */

@@ -145,4 +145,64 @@ class SpecValidationTest {
         var errors = SpecValidation.validateVirtualMachine(spec, List.of(Path.of("/var/lib/agentvisor/images")));
         assertEquals(List.of("spec.memory: 64Ei is more than the maximum of 16Ti"), errors);
     }
+
+    static AccessCredential sshKey(String secret, String... users) {
+        SshPublicKeyAccessCredential k = new SshPublicKeyAccessCredential();
+        k.setSecretName(secret);
+        k.setUsers(users == null ? null : List.of(users));
+        AccessCredential c = new AccessCredential();
+        c.setSshPublicKey(k);
+        return c;
+    }
+
+    static AccessCredential password(String secret) {
+        UserPasswordAccessCredential p = new UserPasswordAccessCredential();
+        p.setSecretName(secret);
+        AccessCredential c = new AccessCredential();
+        c.setUserPassword(p);
+        return c;
+    }
+
+    @Test
+    void accessCredentialsNameTheirSecretAndUsers() {
+        VirtualMachineSpec spec = vm("/var/lib/agentvisor/images/k");
+        spec.setAccessCredentials(List.of(sshKey("keys", "demo", "root"), password("passwords")));
+        assertEquals(List.of(), SpecValidation.validateVirtualMachine(spec, ALLOWED));
+    }
+
+    @Test
+    void badAccessCredentialsAreRefusedNamingTheField() {
+        VirtualMachineSpec spec = vm("/var/lib/agentvisor/images/k");
+        AccessCredential both = sshKey("a", "demo");
+        both.setUserPassword(password("b").getUserPassword());
+        spec.setAccessCredentials(List.of(new AccessCredential(), both, sshKey("keys"), sshKey("Keys!", "demo", "demo"),
+                sshKey("keys", "bad user", "x".repeat(33)), password(null), password("keys")));
+        assertEquals(List.of("spec.accessCredentials[0]: needs exactly one of sshPublicKey and userPassword",
+                "spec.accessCredentials[1]: needs exactly one of sshPublicKey and userPassword",
+                "spec.accessCredentials[2].sshPublicKey.users: needs at least one guest user",
+                "spec.accessCredentials[3].sshPublicKey.secretName: \"Keys!\" is not a Secret name (a DNS subdomain)",
+                "spec.accessCredentials[3].sshPublicKey.users[1]: \"demo\" is listed twice",
+                "spec.accessCredentials[4].sshPublicKey.secretName: Secret \"keys\" is already used by "
+                        + "spec.accessCredentials[2]",
+                "spec.accessCredentials[4].sshPublicKey.users[0]: \"bad user\" is not a user name (letters, digits, "
+                        + "'_', '.', '-', at most 32)",
+                "spec.accessCredentials[4].sshPublicKey.users[1]: \"" + "x".repeat(33) + "\" is not a user name "
+                        + "(letters, digits, '_', '.', '-', at most 32)",
+                "spec.accessCredentials[5].userPassword.secretName: is required",
+                "spec.accessCredentials[6].userPassword.secretName: Secret \"keys\" is already used by "
+                        + "spec.accessCredentials[2]"),
+                SpecValidation.validateVirtualMachine(spec, ALLOWED));
+    }
+
+    @Test
+    void tooManyAccessCredentials() {
+        VirtualMachineSpec spec = vm("/var/lib/agentvisor/images/k");
+        List<AccessCredential> many = new java.util.ArrayList<>();
+        for (int i = 0; i <= Bounds.ACCESS_CREDENTIALS; i++) {
+            many.add(password("p" + i));
+        }
+        spec.setAccessCredentials(many);
+        assertEquals(List.of("spec.accessCredentials: 17 entries, at most 16"),
+                SpecValidation.validateVirtualMachine(spec, ALLOWED));
+    }
 }

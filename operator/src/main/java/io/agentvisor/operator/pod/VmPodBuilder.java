@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.agentvisor.api.v1alpha1.AccessCredential;
+import io.agentvisor.api.v1alpha1.Bounds;
 import io.agentvisor.api.v1alpha1.Disk;
 import io.agentvisor.api.v1alpha1.Interface;
 import io.agentvisor.api.v1alpha1.Port;
@@ -48,6 +50,9 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * {@link PodSettings#cpuRequestMilliPerCore()}, a CPU limit (one per core) only with {@code cpu.limitToCores}.</li>
  * <li>Only the VM's own files are mounted: kernel and initrd and node-path disks as single read-only hostPath files
  * (type File), claim disks as their PersistentVolumeClaim (read-only unless the disk is writable).</li>
+ * <li>Each Secret of {@code spec.accessCredentials} as a read-only secret volume (mode 0400, optional: a missing
+ * Secret does not keep the VM from starting; the driver's condition says so), so only the kubelet of the VM's node
+ * fetches it (node authorizer) and the node driver reads it there.</li>
  * <li>restartPolicy from runStrategy: Always → Always, RerunOnFailure → OnFailure, Once/Manual → Never (Halted has no
  * pod).</li>
  * </ul>
@@ -182,6 +187,8 @@ public final class VmPodBuilder {
             }
         }
 
+        accessCredentials(s, volumes, mounts);
+
         List<ContainerPort> ports = new ArrayList<>();
         boolean lowPort = false;
         for (VmSpec.PortSpec p : spec.ports()) {
@@ -260,6 +267,36 @@ public final class VmPodBuilder {
     }
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+    /** Secret volumes of spec.accessCredentials, in list order; a bad entry is refused naming its field. */
+    static void accessCredentials(VirtualMachineSpec s, List<Volume> volumes, List<VolumeMount> mounts) {
+        List<AccessCredential> creds = s.getAccessCredentials();
+        if (creds == null) {
+            return;
+        }
+        if (creds.size() > Bounds.ACCESS_CREDENTIALS) {
+            throw new IllegalArgumentException("spec.accessCredentials: " + creds.size() + " entries, at most "
+                    + Bounds.ACCESS_CREDENTIALS);
+        }
+        java.util.Set<String> secrets = new java.util.HashSet<>();
+        for (int i = 0; i < creds.size(); i++) {
+            AccessCredential c = creds.get(i);
+            String f = "spec.accessCredentials[" + i + "]";
+            if (c == null || (c.getSshPublicKey() == null) == (c.getUserPassword() == null)) {
+                throw new IllegalArgumentException(f + ": needs exactly one of sshPublicKey and userPassword");
+            }
+            String secret = Names.requireDnsSubdomain(f + (c.getSshPublicKey() != null ? ".sshPublicKey"
+                    : ".userPassword") + ".secretName", c.secretName());
+            if (!secrets.add(secret)) {
+                throw new IllegalArgumentException(f + ": Secret " + secret + " is listed twice");
+            }
+            String volume = VmPods.credentialVolume(i);
+            volumes.add(new VolumeBuilder().withName(volume).withNewSecret().withSecretName(secret)
+                    .withDefaultMode(0400).withOptional(true).endSecret().build());
+            mounts.add(new VolumeMountBuilder().withName(volume).withMountPath(VmPods.CREDENTIALS_DIR + "/" + volume)
+                    .withReadOnly(true).build());
+        }
+    }
 
     private static void hostFile(List<Volume> volumes, List<VolumeMount> mounts, String volume, String nodePath,
             String podPath) {

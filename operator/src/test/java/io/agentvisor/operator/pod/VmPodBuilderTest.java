@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import io.agentvisor.api.v1alpha1.AccessCredential;
 import io.agentvisor.api.v1alpha1.Boot;
+import io.agentvisor.api.v1alpha1.SshPublicKeyAccessCredential;
+import io.agentvisor.api.v1alpha1.UserPasswordAccessCredential;
 import io.agentvisor.api.v1alpha1.Cpu;
 import io.agentvisor.api.v1alpha1.Disk;
 import io.agentvisor.api.v1alpha1.DiskFormat;
@@ -321,5 +324,64 @@ class VmPodBuilderTest {
         vm.getSpec().setInterfaces(List.of());
         String none = argv(VmPodBuilder.build(vm, SETTINGS));
         assertTrue(none.contains("-nic none") && !none.contains("-netdev"), none);
+    }
+
+    static AccessCredential key(String secret, String... users) {
+        SshPublicKeyAccessCredential k = new SshPublicKeyAccessCredential();
+        k.setSecretName(secret);
+        k.setUsers(List.of(users));
+        AccessCredential c = new AccessCredential();
+        c.setSshPublicKey(k);
+        return c;
+    }
+
+    static AccessCredential password(String secret) {
+        UserPasswordAccessCredential p = new UserPasswordAccessCredential();
+        p.setSecretName(secret);
+        AccessCredential c = new AccessCredential();
+        c.setUserPassword(p);
+        return c;
+    }
+
+    @Test
+    void eachAccessCredentialSecretIsAReadOnlyVolumeOfTheQemuContainer() {
+        VirtualMachine vm = vm("web-1");
+        String without = VmPodBuilder.build(vm, SETTINGS).getMetadata().getAnnotations().get(VmPods.POD_SPEC_HASH);
+        vm.getSpec().setAccessCredentials(List.of(key("web-keys", "demo"), password("web-passwords")));
+        Pod pod = VmPodBuilder.build(vm, SETTINGS);
+        Map<String, Volume> volumes = pod.getSpec().getVolumes().stream()
+                .collect(Collectors.toMap(Volume::getName, v -> v));
+        Volume keys = volumes.get("access-credential-0");
+        assertEquals("web-keys", keys.getSecret().getSecretName());
+        assertEquals(0400, keys.getSecret().getDefaultMode());
+        assertTrue(keys.getSecret().getOptional(), "a missing Secret does not keep the VM from starting");
+        assertEquals("web-passwords", volumes.get("access-credential-1").getSecret().getSecretName());
+        Map<String, VolumeMount> mounts = qemu(pod).getVolumeMounts().stream()
+                .collect(Collectors.toMap(VolumeMount::getName, m -> m));
+        for (String v : List.of("access-credential-0", "access-credential-1")) {
+            assertEquals(VmPods.CREDENTIALS_DIR + "/" + v, mounts.get(v).getMountPath(), "mounted, so the kubelet sets "
+                    + "it up");
+            assertTrue(mounts.get(v).getReadOnly());
+        }
+        assertFalse(argv(pod).contains("credential"), "QEMU is not told about them");
+        assertFalse(pod.getMetadata().getAnnotations().get(VmPods.POD_SPEC_HASH).equals(without),
+                "a changed list makes the pod outdated");
+        vm.getSpec().setAccessCredentials(List.of());
+        assertEquals(without, VmPodBuilder.build(vm, SETTINGS).getMetadata().getAnnotations().get(VmPods.POD_SPEC_HASH),
+                "no credentials: the pod of a VM without them is unchanged");
+    }
+
+    @Test
+    void aBadAccessCredentialIsRefusedNamingTheField() {
+        VirtualMachine vm = vm("web-1");
+        vm.getSpec().setAccessCredentials(List.of(password("a"), new AccessCredential()));
+        assertEquals("spec.accessCredentials[1]: needs exactly one of sshPublicKey and userPassword",
+                assertThrows(IllegalArgumentException.class, () -> VmPodBuilder.build(vm, SETTINGS)).getMessage());
+        vm.getSpec().setAccessCredentials(List.of(password("a"), key("a", "root")));
+        assertEquals("spec.accessCredentials[1]: Secret a is listed twice",
+                assertThrows(IllegalArgumentException.class, () -> VmPodBuilder.build(vm, SETTINGS)).getMessage());
+        vm.getSpec().setAccessCredentials(List.of(password("../etc")));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> VmPodBuilder.build(vm, SETTINGS)).getMessage()
+                .startsWith("spec.accessCredentials[0].userPassword.secretName must be a DNS subdomain"));
     }
 }
