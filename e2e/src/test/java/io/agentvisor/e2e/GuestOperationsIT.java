@@ -2,6 +2,7 @@ package io.agentvisor.e2e;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,6 +34,23 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(Summary.class)
 class GuestOperationsIT {
     static final String VM = "ops";
+    static final String KEY_1 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2eE2eE2eE2eE2eE2eE2eE2eE2eE2eE2eE2eE2eE2e first@e2e";
+    static final String KEY_2 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF3fF3fF3fF3fF3fF3fF3fF3fF3fF3fF3fF3fF3fF3f second@e2e";
+    static final String PASSWORD = "e2e-Pa55word-9f3a";
+
+    static String secrets(String key) {
+        return """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: e2e-ssh}
+                stringData: {laptop: "%s"}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: e2e-passwords}
+                stringData: {demo: "%s"}
+                """.formatted(key, PASSWORD);
+    }
     static ChartOnNode sys;
 
     @BeforeAll
@@ -49,6 +67,7 @@ class GuestOperationsIT {
                   responseTimeout: 4
                   blockedCommands: [guest-get-users]
                 """);
+        sys.apply(secrets(KEY_1));
         sys.apply("""
                 apiVersion: agentvisor.io/v1alpha1
                 kind: VirtualMachine
@@ -63,6 +82,9 @@ class GuestOperationsIT {
                     initrd: %s/tiny-guest/initramfs.cpio.gz
                     cmdline: console=ttyS0 quiet
                   guestAgent: {enabled: true}
+                  accessCredentials:
+                  - sshPublicKey: {secretName: e2e-ssh, users: [demo, root]}
+                  - userPassword: {secretName: e2e-passwords}
                 """.formatted(VM, sys.images, sys.images));
         await(VM + " Running with a responsive agent and guest info").atMost(Duration.ofMinutes(3))
                 .pollInterval(Duration.ofSeconds(1)).until(() -> {
@@ -82,6 +104,7 @@ class GuestOperationsIT {
             sys.kubectlResult("delete", "vm", VM, "--wait=true", "--timeout=120s");
             sys.kubectlResult("delete", "guestagentpolicy", "e2e-ops", "--ignore-not-found");
             sys.kubectlResult("delete", "rolebinding", "e2e-maintainer", "--ignore-not-found");
+            sys.kubectlResult("delete", "secret", "e2e-ssh", "e2e-passwords", "--ignore-not-found");
         }
     }
 
@@ -246,5 +269,47 @@ class GuestOperationsIT {
         assertTrue(denied.contains("forbidden"), denied);
         Summary.check("a user bound to agentvisor-guest-maintainer may create GuestMaintenance, not GuestCommand "
                 + "(kubectl create --as: forbidden)");
+    }
+
+    /** A program's stdout in the guest (GuestCommand Exec through kubectl), failing the test when it fails. */
+    static String inGuest(String script) {
+        JsonNode s = finished("guestcommand", createOperation("GuestCommand", "{virtualMachine: " + VM
+                + ", operation: Exec, exec: {path: /bin/sh, args: [-c, '" + script + "']}}"));
+        assertEquals("Succeeded", s.path("phase").asText(), s.toString());
+        assertEquals(0, s.path("exec").path("exitCode").asInt(), s.toString());
+        return s.path("exec").path("stdout").asText();
+    }
+
+    @Test
+    @Order(6)
+    void sshKeysAndAPasswordFromSecretsReachTheGuestAndFollowTheirEdits() {
+        String volumes = sys.kubectl("get", "pod", "vm-" + VM, "-o", "jsonpath={.spec.volumes[*].secret.secretName}");
+        assertEquals("e2e-ssh e2e-passwords", volumes.strip());
+        await("AccessCredentialsSynchronized True").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> ChartOnNode.condition(sys.vm(VM), "AccessCredentialsSynchronized").path("status").asText()
+                        .equals("True"));
+        String message = ChartOnNode.condition(sys.vm(VM), "AccessCredentialsSynchronized").path("message").asText();
+        assertTrue(message.contains("e2e-ssh") && message.contains("e2e-passwords"), message);
+        assertEquals(KEY_1, inGuest("cat /home/demo/.ssh/authorized_keys").strip());
+        assertEquals(KEY_1, inGuest("cat /root/.ssh/authorized_keys").strip());
+        assertTrue(inGuest("grep ^demo: /etc/shadow | cut -d: -f2").startsWith("$6$"),
+                "demo's password set (a SHA-512 crypt in /etc/shadow)");
+        Summary.check("Secrets as the VM pod's volumes (" + volumes.strip() + "); AccessCredentialsSynchronized True '"
+                + message + "'; the key in demo's and root's authorized_keys, demo's password set in /etc/shadow");
+
+        sys.apply(secrets(KEY_2));
+        await("the edited Secret reaches the guest (kubelet sync, then the driver)").atMost(Duration.ofMinutes(4))
+                .pollInterval(Duration.ofSeconds(5))
+                .until(() -> inGuest("cat /home/demo/.ssh/authorized_keys").strip().equals(KEY_2));
+        Summary.check("Secret edited (key replaced): demo's authorized_keys holds only the new key");
+
+        assertEquals("no", sys.kubectlResult("auth", "can-i", "get", "secrets", "-n", "default",
+                "--as=system:serviceaccount:" + ChartOnNode.NS + ":agentvisor-agent-driver").output().strip());
+        String everything = sys.kubectl("get", "vm", VM, "-o", "yaml") + sys.kubectl("get", "events")
+                + sys.kubectl("-n", ChartOnNode.NS, "logs", "ds/agentvisor-agent-driver");
+        assertFalse(everything.contains(PASSWORD), "the password appears nowhere");
+        assertFalse(everything.contains("AIE2eE2e") || everything.contains("AIF3fF3f"), "no key material either");
+        Summary.check("the driver's service account cannot get Secrets; neither the password nor key material appears "
+                + "in the VM, the events or the driver's log");
     }
 }
