@@ -48,6 +48,8 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * {@link PodSettings#cpuRequestMilliPerCore()}, a CPU limit (one per core) only with {@code cpu.limitToCores}.</li>
  * <li>Only the VM's own files are mounted: kernel and initrd and node-path disks as single read-only hostPath files
  * (type File), claim disks as their PersistentVolumeClaim (read-only unless the disk is writable).</li>
+ * <li>With {@link Acceleration#KVM}: one {@link VmPods#KVM_RESOURCE} requested (the kubelet gives the container
+ * /dev/kvm) and QEMU under KVM.</li>
  * <li>restartPolicy from runStrategy: Always → Always, RerunOnFailure → OnFailure, Once/Manual → Never (Halted has no
  * pod).</li>
  * </ul>
@@ -198,6 +200,11 @@ public final class VmPodBuilder {
         if (s.getCpu() != null && Boolean.TRUE.equals(s.getCpu().getLimitToCores())) {
             resources.addToLimits("cpu", new Quantity(Integer.toString(spec.cores())));
         }
+        if (settings.acceleration() == Acceleration.KVM) {
+            // /dev/kvm from the node driver's device plugin: only nodes whose KVM probe passed offer it
+            resources.addToRequests(VmPods.KVM_RESOURCE, new Quantity("1"))
+                    .addToLimits(VmPods.KVM_RESOURCE, new Quantity("1"));
+        }
 
         List<String> command = new ArrayList<>();
         command.add("java");
@@ -205,7 +212,7 @@ public final class VmPodBuilder {
         command.addAll(List.of("-jar", PodSettings.LAUNCHER_JAR, "--"));
         Container qemu = new ContainerBuilder().withName(VmPods.CONTAINER).withImage(settings.launcherImage())
                 .withImagePullPolicy(settings.imagePullPolicy())
-                .withCommand(command).withArgs(QemuCommandLine.build(spec, settings.tbSizeMiB()))
+                .withCommand(command).withArgs(QemuCommandLine.build(spec, settings.tbSizeMiB(), settings.acceleration()))
                 .withEnv(new EnvVar(ENV_GRACE, Long.toString(settings.terminationGraceSeconds()), null),
                         new EnvVar(ENV_SHUTDOWN_WAIT, Long.toString(settings.guestShutdownWaitSeconds()), null),
                         new EnvVar(ENV_QMP, VmPods.RUN_DIR + "/" + VmPods.LAUNCHER_QMP_SOCKET, null))
