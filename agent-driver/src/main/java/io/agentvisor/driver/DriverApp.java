@@ -66,9 +66,14 @@ public class DriverApp {
             });
             kvmProbes = probes;
             Runnable probe = () -> {
-                Accelerator.Verdict v = d.probeKvm();
-                if (kvm != null) {
-                    kvm.probed(v.works(), v.reason());
+                try {
+                    Accelerator.Verdict v = d.probeKvm();
+                    if (kvm != null) {
+                        kvm.probed(v.works(), v.reason());
+                    }
+                } catch (RuntimeException e) {
+                    // a scheduled task that throws is never run again: say it, try at the next interval
+                    LOG.errorf(e, "KVM probe failed unexpectedly");
                 }
             };
             long every = kvmSettings.reprobeInterval().toMillis();

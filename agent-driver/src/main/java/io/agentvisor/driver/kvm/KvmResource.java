@@ -54,12 +54,15 @@ public final class KvmResource implements AutoCloseable {
             if (!offer) {
                 return;
             }
-            DevicePluginServer s = new DevicePluginServer(dir, ENDPOINT, VmPods.KVM_RESOURCE,
-                    new KvmDevicePlugin(deviceCount, kvmDevice, true), RECHECK);
+            DevicePluginServer s = null;
             try {
+                s = new DevicePluginServer(dir, ENDPOINT, VmPods.KVM_RESOURCE,
+                        new KvmDevicePlugin(deviceCount, kvmDevice, true), RECHECK);
                 s.start();
             } catch (IOException | RuntimeException e) {
-                s.close();
+                if (s != null) {
+                    s.close();
+                }
                 LOG.errorf("KVM device plugin: cannot serve in %s: %s; %s is not offered", dir, e.getMessage(),
                         VmPods.KVM_RESOURCE);
                 return;

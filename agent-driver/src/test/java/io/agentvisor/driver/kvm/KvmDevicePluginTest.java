@@ -107,6 +107,20 @@ class KvmDevicePluginTest {
         }
     }
 
+    @Test
+    void aDirectoryTooLongForASocketOffersNothingAndSaysSo() {
+        Path dir = Path.of("/tmp/" + "d".repeat(110));
+        try (KvmResource r = new KvmResource(dir, "/dev/kvm", 2, false)) {
+            r.probed(true, "the boot sector ran");
+            assertNull(r.server());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DevicePluginServer(dir,
+                "agentvisor-kvm.sock", "devices.agentvisor.io/kvm", new KvmDevicePlugin(1, "/dev/kvm", true),
+                java.time.Duration.ofSeconds(1)));
+        assertTrue(e.getMessage().startsWith("agentvisor.driver.kvm.device-plugin-dir: "), e.getMessage());
+        assertFalse(Files.exists(dir));
+    }
+
     private static AllocateRequest request(String id) {
         return AllocateRequest.newBuilder().addContainerRequests(ContainerAllocateRequest.newBuilder().addDevicesIDs(id))
                 .build();
