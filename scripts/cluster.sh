@@ -380,6 +380,10 @@ node_down() {
   [ -f "$DIR/node.env" ] || return 0
   stop kubelet 2
   stop kube-proxy
+  # Kubernetes 1.20 keeps device plugins in this fixed directory whatever --root-dir says: remove what our kubelet
+  # (its socket and checkpoint) and our driver's KVM plugin left there
+  rm -f /var/lib/kubelet/device-plugins/{kubelet.sock,kubelet_internal_checkpoint,DEPRECATION,agentvisor-kvm.sock}
+  rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true
   # the pods' network namespaces, known to containerd only: note them before the sandboxes go
   local pod_netns=""
   if [ -S "$CONTAINERD_SOCK" ]; then

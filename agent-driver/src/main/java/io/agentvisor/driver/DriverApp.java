@@ -2,6 +2,8 @@ package io.agentvisor.driver;
 
 import io.agentvisor.driver.kube.DriverConfig;
 import io.agentvisor.driver.kube.NodeDriver;
+import io.agentvisor.driver.kvm.KvmResource;
+import io.agentvisor.driver.qemu.Accelerator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,11 +14,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Wires the driver into Quarkus: on start it attaches to the node's VM pods and probes KVM once (in the
- * background: attaching never waits for the probe); on shutdown it only lets go, every VM keeps running.
+ * Wires the driver into Quarkus: on start it attaches to the node's VM pods and probes KVM (in the background:
+ * attaching never waits for the probe; again every {@code agentvisor.driver.kvm.reprobe-interval}), offering the
+ * KVM device plugin while the probe passes; on shutdown it only lets go, every VM keeps running.
  */
 @ApplicationScoped
 public class DriverApp {
@@ -28,8 +34,12 @@ public class DriverApp {
     KubernetesClient client;
     @Inject
     MeterRegistry registry;
+    @Inject
+    KvmSettings kvmSettings;
 
     private volatile NodeDriver driver;
+    private volatile KvmResource kvmResource;
+    private volatile ScheduledExecutorService kvmProbes;
 
     void onStart(@Observes StartupEvent ev) {
         try {
@@ -39,11 +49,39 @@ public class DriverApp {
             NodeDriver d = new NodeDriver(config, client, new MicrometerAgentMetrics(registry));
             Gauge.builder("agentvisor.vms.running", d, NodeDriver::runningVms)
                     .description("VM pods on this node whose QEMU the driver is attached to").register(registry);
+            if (kvmSettings.reprobeInterval().isNegative()) {
+                throw new IllegalArgumentException("agentvisor.driver.kvm.reprobe-interval must not be negative, not "
+                        + kvmSettings.reprobeInterval());
+            }
+            KvmResource kvm = kvmSettings.devicePlugin() ? new KvmResource(Path.of(kvmSettings.devicePluginDir()),
+                    settings.kvmDevice(), kvmSettings.deviceCount(), kvmSettings.testOnlyAssumeAvailable()) : null;
             d.start();
             driver = d;
-            Thread probe = new Thread(d::probeKvm, "kvm-probe");
-            probe.setDaemon(true);
-            probe.start();
+            kvmResource = kvm;
+            // the probe runs in the background (attaching never waits for it), again every reprobe-interval
+            ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "kvm-probe");
+                t.setDaemon(true);
+                return t;
+            });
+            kvmProbes = probes;
+            Runnable probe = () -> {
+                try {
+                    Accelerator.Verdict v = d.probeKvm();
+                    if (kvm != null) {
+                        kvm.probed(v.works(), v.reason());
+                    }
+                } catch (RuntimeException e) {
+                    // a scheduled task that throws is never run again: say it, try at the next interval
+                    LOG.errorf(e, "KVM probe failed unexpectedly");
+                }
+            };
+            long every = kvmSettings.reprobeInterval().toMillis();
+            if (every == 0) {
+                probes.execute(probe);
+            } else {
+                probes.scheduleWithFixedDelay(probe, 0, every, TimeUnit.MILLISECONDS);
+            }
         } catch (Exception e) {
             LOG.errorf("agent-driver cannot start: %s", e.getMessage());
             Quarkus.asyncExit(1);
@@ -51,6 +89,12 @@ public class DriverApp {
     }
 
     void onStop(@Observes ShutdownEvent ev) {
+        if (kvmProbes != null) {
+            kvmProbes.shutdownNow();
+        }
+        if (kvmResource != null) {
+            kvmResource.close();
+        }
         if (driver != null) {
             driver.close();
         }

@@ -183,7 +183,9 @@ class ChartTemplateTest {
         assertEquals("/var/lib/kubelet", env(c, "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR").getValue());
         assertEquals("/run/agentvisor", env(c, "AGENTVISOR_DRIVER_RUN_DIR").getValue());
         assertEquals(Set.of("NODE_NAME", "POD_NAMESPACE", "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR", "AGENTVISOR_DRIVER_RUN_DIR",
-                "QUARKUS_HTTP_PORT", "QUARKUS_LOG_CATEGORY__IO_AGENTVISOR__LEVEL"),
+                "QUARKUS_HTTP_PORT", "QUARKUS_LOG_CATEGORY__IO_AGENTVISOR__LEVEL", "AGENTVISOR_DRIVER_KVM_DEVICE_PLUGIN",
+                "AGENTVISOR_DRIVER_KVM_REPROBE_INTERVAL", "AGENTVISOR_DRIVER_KVM_DEVICE_PLUGIN_DIR",
+                "AGENTVISOR_DRIVER_KVM_DEVICE_COUNT"),
                 c.getEnv().stream().map(EnvVar::getName).collect(Collectors.toSet()), "the driver's whole configuration");
         // status.qemu.pid is the host's pid of each VM pod's QEMU
         assertTrue(pod.getHostPID());
@@ -193,9 +195,12 @@ class ChartTemplateTest {
         assertEquals("RollingUpdate", ds.getSpec().getUpdateStrategy().getType(), "VMs survive a driver roll");
         assertEquals(1, ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxUnavailable().getIntVal());
 
-        // the host: the kubelet's pod directories (read-only), nothing else (privileged: the host's /dev for the probe)
-        assertEquals(Map.of("/var/lib/kubelet/pods", "Directory"), hostPaths(pod.getVolumes()));
-        assertEquals(Map.of("/var/lib/kubelet/pods", true, "/run/agentvisor", false, "/tmp", false), mounts(c));
+        // the host: the kubelet's pod directories (read-only) and its device-plugins directory (the KVM device
+        // plugin's socket), nothing else (privileged: the host's /dev for the probe)
+        assertEquals(Map.of("/var/lib/kubelet/pods", "Directory", "/var/lib/kubelet/device-plugins", "DirectoryOrCreate"),
+                hostPaths(pod.getVolumes()));
+        assertEquals(Map.of("/var/lib/kubelet/pods", true, "/run/agentvisor", false, "/tmp", false,
+                "/var/lib/kubelet/device-plugins", false), mounts(c));
         assertEquals("HostToContainer", c.getVolumeMounts().stream().filter(m -> m.getMountPath().equals("/var/lib/kubelet/pods"))
                 .findFirst().orElseThrow().getMountPropagation(), "pod volumes mounted after the driver started are seen");
         assertNotNull(volume(pod.getVolumes(), c, "/run/agentvisor").getEmptyDir(), "runDir is the pod's own emptyDir");
@@ -233,8 +238,10 @@ class ChartTemplateTest {
         Container c = container(ds);
         assertEquals("/srv/kubelet/", env(c, "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR").getValue());
         assertEquals("/run/av", env(c, "AGENTVISOR_DRIVER_RUN_DIR").getValue());
-        assertEquals(Map.of("/srv/kubelet/pods", "Directory"), hostPaths(ds.getSpec().getTemplate().getSpec().getVolumes()));
-        assertEquals(Map.of("/srv/kubelet/pods", true, "/run/av", false, "/tmp", false), mounts(c));
+        assertEquals(Map.of("/srv/kubelet/pods", "Directory", "/var/lib/kubelet/device-plugins", "DirectoryOrCreate"),
+                hostPaths(ds.getSpec().getTemplate().getSpec().getVolumes()));
+        assertEquals(Map.of("/srv/kubelet/pods", true, "/run/av", false, "/tmp", false,
+                "/var/lib/kubelet/device-plugins", false), mounts(c));
         assertRefused(sets("agentDriver.kubeletRootDir", "var/lib/kubelet"), "kubeletRootDir");
         assertRefused(sets("agentDriver.runDir", "/run/" + "x".repeat(40)), "runDir");
     }
@@ -300,6 +307,49 @@ class ChartTemplateTest {
         assertRefused(sets("agentDriver.kvm.enabled", false), "enabled");
         assertRefused(sets("agentDriver.kvm.devicePluginResource", "devices.kubevirt.io/kvm"), "devicePluginResource");
         assertRefused(sets("imageDirs[0].readOnly", true), "readOnly");
+    }
+
+    @Test
+    void theKvmDevicePluginFollowsItsValuesAndNeedsTheProbe() {
+        Container c = container(Chart.render().one(DaemonSet.class, DRIVER));
+        assertEquals("true", env(c, "AGENTVISOR_DRIVER_KVM_DEVICE_PLUGIN").getValue());
+        assertEquals("/var/lib/kubelet/device-plugins", env(c, "AGENTVISOR_DRIVER_KVM_DEVICE_PLUGIN_DIR").getValue());
+        assertEquals("1000", env(c, "AGENTVISOR_DRIVER_KVM_DEVICE_COUNT").getValue());
+        assertEquals("10m", env(c, "AGENTVISOR_DRIVER_KVM_REPROBE_INTERVAL").getValue());
+        assertTrue(c.getEnv().stream().noneMatch(e -> e.getName().equals("AGENTVISOR_DRIVER_KVM_TEST_ONLY_ASSUME_AVAILABLE")));
+
+        // the kubelet's directory does not follow kubeletRootDir (Kubernetes fixes it), but can be moved
+        DaemonSet moved = Chart.render(sets("agentDriver.kubeletRootDir", "/srv/kubelet",
+                "agentDriver.kvm.devicePlugin.dir", "/srv/dp/", "agentDriver.kvm.devicePlugin.deviceCount", 20))
+                .one(DaemonSet.class, DRIVER);
+        assertEquals("DirectoryOrCreate", hostPaths(moved.getSpec().getTemplate().getSpec().getVolumes()).get("/srv/dp"));
+        assertEquals(false, mounts(container(moved)).get("/srv/dp"));
+        assertEquals("20", env(container(moved), "AGENTVISOR_DRIVER_KVM_DEVICE_COUNT").getValue());
+
+        // off, or no probe that could pass: no plugin, no host directory
+        for (Map<String, ?> values : List.of(sets("agentDriver.kvm.devicePlugin.enabled", false),
+                sets("agentDriver.kvm.probe", false))) {
+            DaemonSet ds = Chart.render(values).one(DaemonSet.class, DRIVER);
+            assertEquals("false", env(container(ds), "AGENTVISOR_DRIVER_KVM_DEVICE_PLUGIN").getValue(), values.toString());
+            assertFalse(hostPaths(ds.getSpec().getTemplate().getSpec().getVolumes()).containsKey(
+                    "/var/lib/kubelet/device-plugins"), values.toString());
+        }
+
+        // the test-only switch is named as such wherever it shows
+        Container test = container(Chart.render(sets("agentDriver.kvm.testOnlyAssumeAvailable", true))
+                .one(DaemonSet.class, DRIVER));
+        assertEquals("true", env(test, "AGENTVISOR_DRIVER_KVM_TEST_ONLY_ASSUME_AVAILABLE").getValue());
+
+        assertRefused(sets("agentDriver.kvm.devicePlugin.dir", "device-plugins"), "dir");
+        assertRefused(sets("agentDriver.kvm.devicePlugin.deviceCount", 0), "deviceCount");
+        assertRefused(sets("agentDriver.kvm.reprobeInterval", "often"), "reprobeInterval");
+    }
+
+    @Test
+    void vmAccelerationReachesTheOperatorTcgByDefault() {
+        assertEquals("tcg", operatorEnv(Map.of(), "AGENTVISOR_VM_ACCELERATION"));
+        assertEquals("kvm", operatorEnv(sets("vm.acceleration", "kvm"), "AGENTVISOR_VM_ACCELERATION"));
+        assertRefused(sets("vm.acceleration", "auto"), "acceleration");
     }
 
     @Test

@@ -85,5 +85,14 @@ public interface OperatorConfig {
 
         /** JVM options of the launcher inside each VM pod. */
         Optional<List<String>> launcherJvmOptions();
+
+        /**
+         * {@code agentvisor.vm.acceleration}: {@code tcg} (QEMU's emulation, on any node) or {@code kvm} (every VM
+         * pod requests one {@code devices.agentvisor.io/kvm}, offered by the node driver only where its KVM probe
+         * passed, and runs QEMU under KVM; where no node offers it the VM stays unscheduled with the scheduler's
+         * reason). See {@link io.agentvisor.operator.pod.Acceleration}.
+         */
+        @WithDefault("tcg")
+        String acceleration();
     }
 }

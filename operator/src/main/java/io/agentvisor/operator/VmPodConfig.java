@@ -2,6 +2,7 @@ package io.agentvisor.operator;
 
 import java.util.Optional;
 
+import io.agentvisor.operator.pod.Acceleration;
 import io.agentvisor.operator.pod.PodSettings;
 
 /** The VM pods' settings from the operator's configuration ({@code agentvisor.launcher-image}, {@code agentvisor.vm.*}). */
@@ -15,7 +16,7 @@ final class VmPodConfig {
         return new PodSettings(config.launcherImage(), config.launcherImagePullPolicy(), vm.tbSizeMib(),
                 vm.memoryOverheadMib(), vm.cpuRequestMillisPerCore(), vm.terminationGracePeriod().toSeconds(),
                 vm.guestShutdownWait().toSeconds(),
-                vm.launcherJvmOptions().orElse(PodSettings.DEFAULT_JVM_OPTIONS));
+                vm.launcherJvmOptions().orElse(PodSettings.DEFAULT_JVM_OPTIONS), Acceleration.parse(vm.acceleration()));
     }
 
     /** One line naming the problem with the VM pod settings, or empty. */

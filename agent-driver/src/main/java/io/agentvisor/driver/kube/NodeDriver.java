@@ -169,12 +169,18 @@ public final class NodeDriver implements AutoCloseable {
         }
     }
 
-    /** Probes KVM once (this driver's start) and publishes the verdict on the Node, retrying until it is there. */
+    /**
+     * Probes KVM and publishes the verdict on the Node (the first time, and again only when it changed), retrying
+     * until it is there.
+     */
     public Accelerator.Verdict probeKvm() {
         Accelerator.Verdict v = Accelerator.probeKvm(config.qemuBinary(), config.kvmDevice(), config.runDir(),
                 config.kvmProbeTimeout());
+        Accelerator.Verdict before = kvm;
         kvm = v;
-        publishKvm(v);
+        if (before == null || before.works() != v.works()) {
+            publishKvm(v);
+        }
         return v;
     }
 

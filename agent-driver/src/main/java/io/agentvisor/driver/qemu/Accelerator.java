@@ -36,7 +36,7 @@ public final class Accelerator {
      * The machine and CPU options a VM pod's QEMU runs with under KVM; the probe must use exactly these, or its
      * answer is about some other configuration.
      */
-    public static final List<String> KVM_MACHINE_OPTIONS = List.of("-machine", "q35", "-accel", KVM, "-cpu", "host");
+    public static final List<String> KVM_MACHINE_OPTIONS = io.agentvisor.api.v1alpha1.VmPods.KVM_QEMU_OPTIONS;
     /** The same machine under TCG (the probe's control run, and what VM pods use where KVM is not offered). */
     public static final List<String> TCG_MACHINE_OPTIONS = List.of("-machine", "q35", "-accel", TCG);
 

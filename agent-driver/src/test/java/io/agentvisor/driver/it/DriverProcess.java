@@ -26,7 +26,9 @@ final class DriverProcess implements AutoCloseable {
         this.env = Map.of("NODE_NAME", node, "KUBECONFIG", api.kubeconfig().toString(),
                 "AGENTVISOR_DRIVER_RUN_DIR", runDir.toString(),
                 "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR", kubeletRootDir.toString(),
-                "AGENTVISOR_DRIVER_HTTP_PORT", "0");
+                "AGENTVISOR_DRIVER_HTTP_PORT", "0",
+                // never registers with this machine's kubelet (/var/lib/kubelet/device-plugins), were KVM usable here
+                "AGENTVISOR_DRIVER_KVM_DEVICE_PLUGIN", "false");
     }
 
     void start() {

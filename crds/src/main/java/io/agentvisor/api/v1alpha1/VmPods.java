@@ -42,6 +42,17 @@ public final class VmPods {
     public static final String REQUESTED_STATE = "agentvisor.io/requested-state";
     /** Annotation on a VM's pod: a hash of the pod spec it was created with (to tell when it is outdated). */
     public static final String POD_SPEC_HASH = "agentvisor.io/pod-spec-hash";
+    /**
+     * The extended resource the node driver's device plugin offers where its KVM probe passed: a VM pod that runs
+     * under KVM requests one, and the kubelet gives its container {@code /dev/kvm}.
+     */
+    public static final String KVM_RESOURCE = "devices.agentvisor.io/kvm";
+    /**
+     * QEMU's machine and CPU options under KVM: VM pods run with exactly these, and the driver's KVM probe tests
+     * exactly these (an answer about other options would say nothing about the VMs).
+     */
+    public static final java.util.List<String> KVM_QEMU_OPTIONS = java.util.List.of("-machine", "q35", "-accel", "kvm",
+            "-cpu", "host");
 
     /** Where the access credentials' secret volumes are mounted in the qemu container (QEMU does not read them). */
     public static final String CREDENTIALS_DIR = "/run/agentvisor-credentials";

@@ -16,10 +16,11 @@ import java.util.Objects;
  * @param guestShutdownWaitSeconds how long the launcher waits after SIGTERM for the guest to stop on its own (the
  *                                 node driver's guest-agent shutdown) before it presses the ACPI power button
  * @param launcherJvmOptions       JVM options of the launcher (small heap, serial GC)
+ * @param acceleration             TCG, or KVM from the nodes' device plugin ({@link Acceleration})
  */
 public record PodSettings(String launcherImage, String imagePullPolicy, int tbSizeMiB, long memoryOverheadMiB,
         int cpuRequestMilliPerCore, long terminationGraceSeconds, long guestShutdownWaitSeconds,
-        List<String> launcherJvmOptions) {
+        List<String> launcherJvmOptions, Acceleration acceleration) {
 
     public static final String LAUNCHER_JAR = "/opt/agentvisor/vm-launcher/agentvisor-vm-launcher.jar";
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx24m",
@@ -55,5 +56,14 @@ public record PodSettings(String launcherImage, String imagePullPolicy, int tbSi
                     + " s guest-shutdown wait (needs at least 10 s more)");
         }
         launcherJvmOptions = List.copyOf(launcherJvmOptions);
+        Objects.requireNonNull(acceleration, Acceleration.KEY);
+    }
+
+    /** Settings with TCG. */
+    public PodSettings(String launcherImage, String imagePullPolicy, int tbSizeMiB, long memoryOverheadMiB,
+            int cpuRequestMilliPerCore, long terminationGraceSeconds, long guestShutdownWaitSeconds,
+            List<String> launcherJvmOptions) {
+        this(launcherImage, imagePullPolicy, tbSizeMiB, memoryOverheadMiB, cpuRequestMilliPerCore,
+                terminationGraceSeconds, guestShutdownWaitSeconds, launcherJvmOptions, Acceleration.TCG);
     }
 }

@@ -12,7 +12,8 @@ import io.agentvisor.api.v1alpha1.VmPods;
  *
  * <ul>
  * <li>TCG with the translation buffer pinned ({@code tb-size}): QEMU 7.2's default grows towards 1 GiB, which a
- * pod's memory limit could not hold.</li>
+ * pod's memory limit could not hold; or KVM ({@link Acceleration#KVM}) with exactly the options the node's KVM
+ * probe ran.</li>
  * <li>The serial console is the container's stdio ({@code kubectl logs}; {@code kubectl attach -it} for input):
  * {@code signal=off}, so a Ctrl-C typed into the console reaches the guest, not QEMU.</li>
  * <li>Two QMP monitors in the pod's run directory: {@link VmPods#QMP_SOCKET} for the node driver,
@@ -49,6 +50,11 @@ public final class QemuCommandLine {
     }
 
     public static List<String> build(VmSpec vm, int tbSizeMiB) {
+        return build(vm, tbSizeMiB, Acceleration.TCG);
+    }
+
+    /** With KVM: {@link VmPods#KVM_QEMU_OPTIONS} (what the node's KVM probe tested) instead of TCG. */
+    public static List<String> build(VmSpec vm, int tbSizeMiB, Acceleration acceleration) {
         if (tbSizeMiB < 1) {
             throw new IllegalArgumentException("tb-size must be at least 1 MiB, not " + tbSizeMiB);
         }
@@ -57,8 +63,12 @@ public final class QemuCommandLine {
         a.add(QEMU_BINARY);
         a.addAll(List.of("-name", "guest=" + opt(vm.namespace() + "/" + vm.name())));
         a.addAll(List.of("-uuid", vm.uid()));
-        a.addAll(List.of("-machine", "q35"));
-        a.addAll(List.of("-accel", "tcg,tb-size=" + tbSizeMiB));
+        if (acceleration == Acceleration.KVM) {
+            a.addAll(VmPods.KVM_QEMU_OPTIONS);
+        } else {
+            a.addAll(List.of("-machine", "q35"));
+            a.addAll(List.of("-accel", "tcg,tb-size=" + tbSizeMiB));
+        }
         a.addAll(List.of("-m", vm.memoryMiB() + "M"));
         a.addAll(List.of("-smp", "cores=" + vm.cores() + ",threads=1,sockets=1"));
         // no defaults: no NIC, no VGA, no monitor, no serial we did not ask for; no /etc/qemu config either

@@ -53,6 +53,8 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * <li>Each Secret of {@code spec.accessCredentials} as a read-only secret volume (mode 0400, optional: a missing
  * Secret does not keep the VM from starting; the driver's condition says so), so only the kubelet of the VM's node
  * fetches it (node authorizer) and the node driver reads it there.</li>
+ * <li>With {@link Acceleration#KVM}: one {@link VmPods#KVM_RESOURCE} requested (the kubelet gives the container
+ * /dev/kvm) and QEMU under KVM.</li>
  * <li>restartPolicy from runStrategy: Always → Always, RerunOnFailure → OnFailure, Once/Manual → Never (Halted has no
  * pod).</li>
  * </ul>
@@ -205,6 +207,11 @@ public final class VmPodBuilder {
         if (s.getCpu() != null && Boolean.TRUE.equals(s.getCpu().getLimitToCores())) {
             resources.addToLimits("cpu", new Quantity(Integer.toString(spec.cores())));
         }
+        if (settings.acceleration() == Acceleration.KVM) {
+            // /dev/kvm from the node driver's device plugin: only nodes whose KVM probe passed offer it
+            resources.addToRequests(VmPods.KVM_RESOURCE, new Quantity("1"))
+                    .addToLimits(VmPods.KVM_RESOURCE, new Quantity("1"));
+        }
 
         List<String> command = new ArrayList<>();
         command.add("java");
@@ -212,7 +219,7 @@ public final class VmPodBuilder {
         command.addAll(List.of("-jar", PodSettings.LAUNCHER_JAR, "--"));
         Container qemu = new ContainerBuilder().withName(VmPods.CONTAINER).withImage(settings.launcherImage())
                 .withImagePullPolicy(settings.imagePullPolicy())
-                .withCommand(command).withArgs(QemuCommandLine.build(spec, settings.tbSizeMiB()))
+                .withCommand(command).withArgs(QemuCommandLine.build(spec, settings.tbSizeMiB(), settings.acceleration()))
                 .withEnv(new EnvVar(ENV_GRACE, Long.toString(settings.terminationGraceSeconds()), null),
                         new EnvVar(ENV_SHUTDOWN_WAIT, Long.toString(settings.guestShutdownWaitSeconds()), null),
                         new EnvVar(ENV_QMP, VmPods.RUN_DIR + "/" + VmPods.LAUNCHER_QMP_SOCKET, null))
