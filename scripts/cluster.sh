@@ -206,6 +206,8 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$(bash "$ROOT/scripts/images.sh" ref pause)"
   restrict_oom_score_adj = true
+  # a device a pod gets (the KVM plugin's /dev/kvm) belongs to the pod's user, so non-root QEMU can open it
+  device_ownership_from_security_context = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"

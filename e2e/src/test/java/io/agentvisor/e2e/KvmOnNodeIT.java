@@ -34,7 +34,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(Summary.class)
-class KvmDevicePluginIT {
+class KvmOnNodeIT {
     static final String RESOURCE = "devices.agentvisor.io/kvm";
     static final Duration WAIT = Duration.ofMinutes(3);
     static ChartOnNode sys;
