@@ -21,10 +21,13 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.Key;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -105,7 +108,7 @@ public final class CdsTraining {
             // failed); one user with a bearer token, one with a client certificate and key
             String scheme = tls == null ? "http" : "https";
             String trust = tls == null ? "insecure-skip-tls-verify: true" : "certificate-authority-data: " + tls.caData;
-            String certUser = tls == null ? "token: training" : "client-certificate-data: " + tls.caData
+            String certUser = tls == null ? "token: training" : "client-certificate-data: " + tls.certData
                     + "\n    client-key-data: " + tls.keyData;
             Path kubeconfig = dir.resolve("kubeconfig");
             Files.writeString(kubeconfig, """
@@ -155,7 +158,7 @@ public final class CdsTraining {
     }
 
     /** The training cluster's TLS material: an HTTPS server and its certificate and key as kubeconfig data. */
-    private record Tls(SSLContext context, String caData, String keyData) {
+    private record Tls(SSLContext context, String caData, String certData, String keyData) {
         HttpsServer server() throws IOException {
             HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             https.setHttpsConfigurator(new HttpsConfigurator(context) {
@@ -172,43 +175,65 @@ public final class CdsTraining {
     }
 
     /**
-     * A throw-away self-signed RSA certificate for 127.0.0.1 from the JDK's keytool (RSA, as kubeadm and most
-     * clusters issue), used as the server's certificate, the kubeconfig's CA and the client certificate; null if
-     * keytool fails (the training then runs over plain HTTP).
+     * Throw-away TLS material from the JDK's keytool, shaped like a cluster's (RSA, as kubeadm and most clusters
+     * issue): an authority, and a certificate for 127.0.0.1 issued by it that serves as the server's and as the
+     * client certificate; null if keytool fails (the training then runs over plain HTTP).
      */
     private static Tls tls(Path dir) throws Exception {
-        Path keystore = dir.resolve("training.p12");
-        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        char[] password = "training".toCharArray();
-        try {
-            Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "training", "-keyalg", "RSA",
-                    "-keysize", "2048", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-                    "-validity", "2", "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass",
-                    "training", "-keypass", "training")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                return null;
-            }
-        } catch (IOException e) {
+        String store = dir.resolve("training.p12").toString();
+        String csr = dir.resolve("server.csr").toString();
+        String crt = dir.resolve("server.crt").toString();
+        List<String> common = List.of("-storetype", "PKCS12", "-keystore", store, "-storepass", "training");
+        if (!keytool(common, "-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048",
+                "-dname", "CN=training-ca", "-ext", "bc:c", "-validity", "2")
+                || !keytool(common, "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048",
+                        "-dname", "CN=127.0.0.1", "-validity", "2")
+                || !keytool(common, "-certreq", "-alias", "server", "-file", csr)
+                || !keytool(common, "-gencert", "-alias", "ca", "-infile", csr, "-outfile", crt, "-validity", "2",
+                        "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-ext", "EKU=serverAuth,clientAuth")
+                || !keytool(common, "-importcert", "-alias", "server", "-file", crt, "-noprompt")) {
             return null;
         }
+        char[] password = "training".toCharArray();
         KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keystore)) {
+        try (InputStream in = Files.newInputStream(Path.of(store))) {
             ks.load(in, password);
         }
-        Certificate cert = ks.getCertificate("training");
+        Certificate ca = ks.getCertificate("ca");
+        Certificate[] chain = ks.getCertificateChain("server");
+        Key key = ks.getKey("server", password);
+        KeyStore server = KeyStore.getInstance("PKCS12");
+        server.load(null, null);
+        server.setKeyEntry("server", key, password, chain);
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, password);
+        kmf.init(server, password);
         KeyStore trusted = KeyStore.getInstance("PKCS12");
         trusted.load(null, null);
-        trusted.setCertificateEntry("training", cert);
+        trusted.setCertificateEntry("ca", ca);
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trusted);
         SSLContext ssl = SSLContext.getInstance("TLS");
         ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return new Tls(ssl, kubeconfigData("CERTIFICATE", cert.getEncoded()),
-                kubeconfigData("PRIVATE KEY", ks.getKey("training", password).getEncoded()));
+        return new Tls(ssl, kubeconfigData("CERTIFICATE", ca.getEncoded()),
+                kubeconfigData("CERTIFICATE", chain[0].getEncoded()), kubeconfigData("PRIVATE KEY", key.getEncoded()));
+    }
+
+    private static boolean keytool(List<String> common, String... args) throws InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        cmd.addAll(List.of(args));
+        cmd.addAll(common);
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** base64 of the PEM text, as kubeconfig's *-data fields hold it. */
