@@ -3,6 +3,7 @@ package io.agentvisor.cli;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,20 +21,28 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.Key;
 import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The class-data-sharing training run behind {@code bin/agentvisor}'s start-up time. The build (and the launcher,
  * when the archive is missing or older than the jar) runs this once with {@code -XX:ArchiveClassesAtExit}: every
  * verb runs in-process against throw-away local endpoints (a local HTTPS server answering like the Kubernetes
- * API for one VirtualMachine, a local unix socket answering like qemu-ga), so the archive holds the classes a
- * real call loads: picocli's model, kubeconfig parsing, the fabric8 client over the JDK HTTP client, TLS,
+ * API for one VirtualMachine over TLS verified against the kubeconfig's CA, with a token and with a client
+ * certificate, a local unix socket answering like qemu-ga), so the archive holds the classes a real call loads:
+ * picocli's model, kubeconfig parsing, the fabric8 client over the JDK HTTP client, TLS and certificate checks,
  * Jackson and the agent client. Nothing here is a test: outputs are discarded, and any failure only makes the
  * archive smaller (the CLI works the same without it).
  */
@@ -90,11 +99,17 @@ public final class CdsTraining {
             "namespace":"default","resourceVersion":"1"},"spec":{"selector":{},"responseTimeout":3}}""";
 
     private static void trainCluster(Path dir) throws Exception {
-        HttpServer server = httpsServer(dir);
+        Tls tls = tls(dir);
+        HttpServer server = tls == null ? HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0) : tls.server();
         server.createContext("/", CdsTraining::api);
         server.start();
         try {
-            String scheme = server instanceof HttpsServer ? "https" : "http";
+            // as kubeconfigs are written: the cluster's CA verifies the server (else no verification, if keytool
+            // failed); one user with a bearer token, one with a client certificate and key
+            String scheme = tls == null ? "http" : "https";
+            String trust = tls == null ? "insecure-skip-tls-verify: true" : "certificate-authority-data: " + tls.caData;
+            String certUser = tls == null ? "token: training" : "client-certificate-data: " + tls.certData
+                    + "\n    client-key-data: " + tls.keyData;
             Path kubeconfig = dir.resolve("kubeconfig");
             Files.writeString(kubeconfig, """
                     apiVersion: v1
@@ -103,27 +118,38 @@ public final class CdsTraining {
                     - name: local
                       cluster:
                         server: %s://127.0.0.1:%d
-                        insecure-skip-tls-verify: true
+                        %s
                     users:
                     - name: user
                       user:
                         token: training
+                    - name: cert-user
+                      user:
+                        %s
                     contexts:
                     - name: local
                       context:
                         cluster: local
                         user: user
                         namespace: default
+                    - name: cert
+                      context:
+                        cluster: local
+                        user: cert-user
                     current-context: local
-                    """.formatted(scheme, server.getAddress().getPort()));
+                    """.formatted(scheme, server.getAddress().getPort(), trust, certUser));
+            Path certKubeconfig = dir.resolve("kubeconfig-cert");
+            Files.writeString(certKubeconfig, Files.readString(kubeconfig)
+                    .replace("current-context: local", "current-context: cert"));
             String kc = kubeconfig.toString();
+            String cert = certKubeconfig.toString();
             run("status", "--kubeconfig", kc);
-            run("status", "-A", "--kubeconfig", kc);
+            run("status", "-A", "--kubeconfig", cert);
             run("guestinfo", "demo", "--kubeconfig", kc);
-            run("guestinfo", "demo", "-o", "json", "--kubeconfig", kc);
+            run("guestinfo", "demo", "-o", "json", "--kubeconfig", cert);
             run("guest-agent-timeout", "demo", "--kubeconfig", kc);
             run("guest-agent-timeout", "demo", "--timeout", "2", "--kubeconfig", kc);
-            run("guest-agent-timeout", "demo", "--timeout", "Block", "--policy", "demo", "--kubeconfig", kc);
+            run("guest-agent-timeout", "demo", "--timeout", "Block", "--policy", "demo", "--kubeconfig", cert);
             run("guestinfo", "missing", "--kubeconfig", kc);
             run("status", "--kubeconfig", dir.resolve("no-such-kubeconfig").toString());
         } finally {
@@ -131,34 +157,90 @@ public final class CdsTraining {
         }
     }
 
-    /** HTTPS with a throw-away self-signed key from the JDK's keytool (TLS is most of a real call); else HTTP. */
-    private static HttpServer httpsServer(Path dir) throws Exception {
-        InetSocketAddress local = new InetSocketAddress("127.0.0.1", 0);
-        Path keystore = dir.resolve("training.p12");
-        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        try {
-            Process p = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "training", "-keyalg", "EC",
-                    "-dname", "CN=localhost", "-validity", "2", "-storetype", "PKCS12", "-keystore",
-                    keystore.toString(), "-storepass", "training", "-keypass", "training")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                p.destroyForcibly();
-                return HttpServer.create(local, 0);
-            }
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(keystore)) {
-                ks.load(in, "training".toCharArray());
-            }
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, "training".toCharArray());
-            SSLContext ssl = SSLContext.getInstance("TLS");
-            ssl.init(kmf.getKeyManagers(), null, null);
-            HttpsServer https = HttpsServer.create(local, 0);
-            https.setHttpsConfigurator(new HttpsConfigurator(ssl));
+    /** The training cluster's TLS material: an HTTPS server and its certificate and key as kubeconfig data. */
+    private record Tls(SSLContext context, String caData, String certData, String keyData) {
+        HttpsServer server() throws IOException {
+            HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(context) {
+                @Override
+                public void configure(HttpsParameters params) {
+                    // like kube-apiserver: asks every client for a certificate, accepts one without
+                    SSLParameters p = context.getDefaultSSLParameters();
+                    p.setWantClientAuth(true);
+                    params.setSSLParameters(p);
+                }
+            });
             return https;
-        } catch (IOException e) {
-            return HttpServer.create(local, 0);
         }
+    }
+
+    /**
+     * Throw-away TLS material from the JDK's keytool, shaped like a cluster's (RSA, as kubeadm and most clusters
+     * issue): an authority, and a certificate for 127.0.0.1 issued by it that serves as the server's and as the
+     * client certificate; null if keytool fails (the training then runs over plain HTTP).
+     */
+    private static Tls tls(Path dir) throws Exception {
+        String store = dir.resolve("training.p12").toString();
+        String csr = dir.resolve("server.csr").toString();
+        String crt = dir.resolve("server.crt").toString();
+        List<String> common = List.of("-storetype", "PKCS12", "-keystore", store, "-storepass", "training");
+        if (!keytool(common, "-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048",
+                "-dname", "CN=training-ca", "-ext", "bc:c", "-validity", "2")
+                || !keytool(common, "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048",
+                        "-dname", "CN=127.0.0.1", "-validity", "2")
+                || !keytool(common, "-certreq", "-alias", "server", "-file", csr)
+                || !keytool(common, "-gencert", "-alias", "ca", "-infile", csr, "-outfile", crt, "-validity", "2",
+                        "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-ext", "EKU=serverAuth,clientAuth")
+                || !keytool(common, "-importcert", "-alias", "server", "-file", crt, "-noprompt")) {
+            return null;
+        }
+        char[] password = "training".toCharArray();
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(Path.of(store))) {
+            ks.load(in, password);
+        }
+        Certificate ca = ks.getCertificate("ca");
+        Certificate[] chain = ks.getCertificateChain("server");
+        Key key = ks.getKey("server", password);
+        KeyStore server = KeyStore.getInstance("PKCS12");
+        server.load(null, null);
+        server.setKeyEntry("server", key, password, chain);
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(server, password);
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        trusted.setCertificateEntry("ca", ca);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trusted);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return new Tls(ssl, kubeconfigData("CERTIFICATE", ca.getEncoded()),
+                kubeconfigData("CERTIFICATE", chain[0].getEncoded()), kubeconfigData("PRIVATE KEY", key.getEncoded()));
+    }
+
+    private static boolean keytool(List<String> common, String... args) throws InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        cmd.addAll(List.of(args));
+        cmd.addAll(common);
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** base64 of the PEM text, as kubeconfig's *-data fields hold it. */
+    private static String kubeconfigData(String type, byte[] der) {
+        String pem = "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+        return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static final Pattern ONE = Pattern.compile(".*/namespaces/[^/]+/(virtualmachines|guestagentpolicies)/([^/]+)");

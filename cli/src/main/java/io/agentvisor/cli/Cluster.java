@@ -70,7 +70,8 @@ final class Cluster implements AutoCloseable {
         }
         // one request per call: HTTP/1.1 over TLS, no HTTP/2 machinery (what the start-up archive holds)
         config.setHttp2Disable(true);
-        return new Cluster(new KubernetesClientBuilder().withConfig(config).build());
+        return new Cluster(new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new KubeconfigTrust())
+                .build());
     }
 
     /**

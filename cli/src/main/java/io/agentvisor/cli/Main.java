@@ -1,9 +1,7 @@
 package io.agentvisor.cli;
 
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.function.Supplier;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -54,16 +52,25 @@ public final class Main implements Runnable {
     }
 
     /** The verbs, in the order {@code --help} lists them. */
-    private static final Map<String, Supplier<Object>> VERBS = verbs();
+    private static final List<String> VERBS = List.of("agent-command", "guestinfo", "guest-agent-timeout", "status",
+            "help");
 
-    private static Map<String, Supplier<Object>> verbs() {
-        Map<String, Supplier<Object>> v = new LinkedHashMap<>();
-        v.put("agent-command", AgentCommandCommand::new);
-        v.put("guestinfo", GuestInfoCommand::new);
-        v.put("guest-agent-timeout", GuestAgentTimeoutCommand::new);
-        v.put("status", StatusCommand::new);
-        v.put("help", CommandLine.HelpCommand::new);
-        return v;
+    /** A new command object for a verb (a switch: method references would each be linked anew on every start). */
+    private static Object verb(String name) {
+        switch (name) {
+            case "agent-command":
+                return new AgentCommandCommand();
+            case "guestinfo":
+                return new GuestInfoCommand();
+            case "guest-agent-timeout":
+                return new GuestAgentTimeoutCommand();
+            case "status":
+                return new StatusCommand();
+            case "help":
+                return new CommandLine.HelpCommand();
+            default:
+                throw new IllegalArgumentException("no verb " + name);
+        }
     }
 
     /**
@@ -74,10 +81,12 @@ public final class Main implements Runnable {
     static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(new Main());
         String first = args.length > 0 ? args[0] : null;
-        if (first != null && VERBS.containsKey(first) && !first.equals("help")) {
-            cl.addSubcommand(first, VERBS.get(first).get());
+        if (first != null && VERBS.contains(first) && !first.equals("help")) {
+            cl.addSubcommand(first, verb(first));
         } else {
-            VERBS.forEach((name, verb) -> cl.addSubcommand(name, verb.get()));
+            for (String name : VERBS) {
+                cl.addSubcommand(name, verb(name));
+            }
         }
         return cl;
     }

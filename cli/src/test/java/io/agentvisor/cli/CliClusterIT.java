@@ -208,6 +208,27 @@ class CliClusterIT {
         }
     }
 
+    @Test
+    void theServerIsTrustedThroughTheKubeconfigsAuthorityOnly() throws Exception {
+        String kubeconfig = Files.readString(server.kubeconfig());
+        assertTrue(kubeconfig.contains("certificate-authority-data: "), kubeconfig);
+        Path pki = server.dir().resolve("pki");
+        Path kc = Files.createTempFile("kc", ".yaml");
+        try {
+            // the authority as a file instead of inline data
+            Files.writeString(kc, kubeconfig.replaceAll("certificate-authority-data: \\S+",
+                    "certificate-authority: " + pki.resolve("ca.crt")));
+            Cli ok = Cli.run("status", "--kubeconfig", kc.toString(), "-n", NS);
+            assertEquals(ExitCode.OK, ok.exit(), ok.err());
+            // a certificate the server's was not issued by (the cluster's own client certificate) as the authority
+            Files.writeString(kc, kubeconfig.replaceAll("certificate-authority-data: \\S+",
+                    "certificate-authority: " + pki.resolve("apiserver-kubelet-client.crt")));
+            Cli.run("status", "--kubeconfig", kc.toString(), "-n", NS).assertOneLineError(ExitCode.CLUSTER_ERROR);
+        } finally {
+            Files.deleteIfExists(kc);
+        }
+    }
+
     private static VirtualMachine vm(String name) {
         return client.resources(VirtualMachine.class).inNamespace(NS).withName(name).get();
     }
