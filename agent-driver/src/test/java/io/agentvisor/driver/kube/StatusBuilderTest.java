@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.agentvisor.agent.AgentOutcome;
+import io.agentvisor.agent.PendingCall;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentLink;
@@ -52,5 +54,22 @@ class StatusBuilderTest {
         VirtualMachineStatus again = write(changed, answered(soon, "renamed-again"), soon);
         assertNotEquals(changed.getGuest().getHostname(), again.getGuest().getHostname());
         assertEquals("2026-11-26T10:10:00Z", again.getAgent().getLastContact(), "20 s later: the stamp stays");
+    }
+
+    @Test
+    void aCallThatWaitsIsInStatusWithWhatItIsAndSinceWhenUntilItEnds() {
+        Instant since = T0.plusSeconds(5);
+        AgentView waiting = answered(T0, "guest").with(new AgentLink(true, false, 2, null, T0,
+                new PendingCall("guest-fsfreeze-freeze", AgentOutcome.Phase.COMMAND, since, true)));
+        VirtualMachineStatus st = StatusBuilder.build(RUNNING, waiting, AgentSettings.DEFAULTS, null, 1L,
+                since.plusSeconds(30));
+        assertEquals("guest-fsfreeze-freeze", st.getAgent().getPendingCall().getCommand());
+        assertEquals("Command", st.getAgent().getPendingCall().getPhase());
+        assertEquals("2026-11-26T10:00:05Z", st.getAgent().getPendingCall().getSince());
+        assertEquals(Boolean.TRUE, st.getAgent().getPendingCall().getBlocking());
+        assertEquals("Unresponsive", String.valueOf(st.getAgent().getState()), "a blocked call does not blind health");
+        VirtualMachineStatus done = StatusBuilder.build(RUNNING, answered(T0.plusSeconds(60), "guest"),
+                AgentSettings.DEFAULTS, st, 1L, T0.plusSeconds(60));
+        assertNull(done.getAgent().getPendingCall(), "the call ended: no pending call");
     }
 }
