@@ -1,7 +1,6 @@
 package io.agentvisor.driver.poll;
 
 import io.agentvisor.api.v1alpha1.PollGroup;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.agentvisor.agent.AgentCommand;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.agent.AgentOutcome;
@@ -33,7 +32,7 @@ import org.jboss.logging.Logger;
  */
 public final class AgentPoller implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AgentPoller.class);
-    static final String FSFREEZE_STATUS = "guest-fsfreeze-status";
+    static final String FSFREEZE_STATUS = GuestCommands.FSFREEZE_STATUS;
     /** What qemu-ga still executes while filesystems are frozen (its own allow-list, minus thaw). */
     static final Set<String> FREEZE_SAFE = Set.of(GuestCommands.PING, GuestCommands.INFO, FSFREEZE_STATUS,
             "guest-sync", "guest-sync-delimited", "guest-fsfreeze-thaw");
@@ -170,8 +169,7 @@ public final class AgentPoller implements AutoCloseable {
             List<PollGroup> due = schedule.due(now);
             if (!due.isEmpty()) {
                 if (!fsfreezeUnsupported && !settings.blocked(FSFREEZE_STATUS)) {
-                    steps.add(new Step(null, GuestCommands.raw("{\"execute\":\"" + FSFREEZE_STATUS + "\"}"),
-                            this::onFreezeStatus));
+                    steps.add(new Step(null, GuestCommands.fsfreezeStatus(), this::onFreezeStatus));
                 }
                 for (PollGroup g : due) {
                     steps.addAll(groupSteps(g));
@@ -385,7 +383,7 @@ public final class AgentPoller implements AutoCloseable {
     }
 
     private void onFreezeStatus(AgentOutcome<?> o) {
-        boolean frozen = "frozen".equals(((JsonNode) o.value()).asText());
+        boolean frozen = "frozen".equals(o.value());
         if (frozen != view.frozen()) {
             LOG.infof("%s: guest filesystems %s", vm, frozen ? "frozen: only freeze-safe commands are sent" : "thawed");
             set(v -> copy(v, m -> m.put("frozen", frozen)));
