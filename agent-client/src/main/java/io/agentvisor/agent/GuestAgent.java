@@ -75,6 +75,7 @@ public final class GuestAgent implements AutoCloseable {
     private final Executor completions;
     private final AgentRuntime runtime;
     private final int maxReplyBytes;
+    private final LineMemory lineMemory;
     private volatile ResponseTimeout responseTimeout;
     private final Map<String, ResponseTimeout> commandTimeouts = new ConcurrentHashMap<>();
     private volatile Set<String> blockedCommands;
@@ -93,6 +94,7 @@ public final class GuestAgent implements AutoCloseable {
         this.completions = completions;
         this.runtime = runtime;
         this.maxReplyBytes = options.maxReplyBytes();
+        this.lineMemory = runtime.lineMemory();
         this.responseTimeout = options.responseTimeout();
         this.commandTimeouts.putAll(options.commandTimeouts());
         this.blockedCommands = options.blockedCommands();
@@ -425,7 +427,7 @@ public final class GuestAgent implements AutoCloseable {
         /** Wakes the caller the connection is lent to for {@link #current}; null while the loop drives it. */
         private Runnable lentTo;
         private final ArrayDeque<Call<?>> queue = new ArrayDeque<>();
-        private final ReplyFramer framer = new ReplyFramer(maxReplyBytes);
+        private final ReplyFramer framer = new ReplyFramer(maxReplyBytes, lineMemory);
         private Call<?> current;
         private Phase phase;
         private SocketChannel channel;
@@ -892,6 +894,11 @@ public final class GuestAgent implements AutoCloseable {
                         break;
                     case OVERFLOW:
                         agentError("reply longer than the " + maxReplyBytes + " byte limit");
+                        return;
+                    case NO_MEMORY:
+                        agentError("reply longer than " + ReplyFramer.SMALL + " bytes while this process's "
+                                + lineMemory.limit() / (1024 * 1024) + " MiB for long replies are in use by other "
+                                + "agents' replies");
                         return;
                     case LINE:
                         onLine();
