@@ -42,12 +42,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packaged driver's API connection fails half of its requests for 45 s (HTTP 500, 503, 429, connections closed
+ * The packaged driver's API connection fails half of its requests from its start until 45 s after it reported the VM
+ * (HTTP 500, 503, 429, connections closed
  * without an answer, requests held past the client's timeout, writes whose answer is lost, watches answered 410 Gone
  * so informers re-list; watches are ended every few seconds) while it runs a VM (a real QEMU without a guest, the
  * scripted agent on its agent socket) and the operator changes the VM's timeout: the driver never asks the guest to
  * shut down, never powers it down, never reports it not running, never falls back to another timeout than the ones
- * set, stays up, and once the faults stop the status shows the new timeout with a responsive agent.
+ * set, starts and stays up (its first lists are retried, not fatal), and once the faults stop the status shows the new
+ * timeout with a responsive agent.
  */
 class DriverApiFaultsIT {
     static final String NS = "driver-faults-it";
@@ -80,6 +82,8 @@ class DriverApiFaultsIT {
                  }
              })) {
             driver = new DriverProcess(proxy.writeKubeconfig(api, kubeconfig), NODE, run, kubelet, logs);
+            // the faults begin with the driver's start: its first lists and watches go through them too
+            proxy.faulting(true);
             driver.start();
             DriverProcess d = driver;
 
@@ -104,8 +108,9 @@ class DriverApiFaultsIT {
             Path volumes = Files.createDirectories(kubelet.resolve("pods").resolve(pod.getMetadata().getUid())
                     .resolve("volumes").resolve("kubernetes.io~empty-dir"));
             Files.createSymbolicLink(volumes.resolve("agentvisor-run"), sockets);
-            HostileInputIT.await("the VM running with a responsive agent, timeout 3", Duration.ofSeconds(120),
+            HostileInputIT.await("the VM running with a responsive agent, timeout 3", Duration.ofSeconds(240),
                     () -> status(k), st -> healthy(st, 3), d::log);
+            driver.httpPort(Duration.ofSeconds(120)); // started: every informer had its first list
             long driverPid = driver.pid();
 
             List<String> violations = Collections.synchronizedList(new ArrayList<>());
@@ -129,7 +134,6 @@ class DriverApiFaultsIT {
                 public void onClose(WatcherException cause) {
                 }
             })) {
-                proxy.faulting(true);
                 Instant end = Instant.now().plus(FAULTS);
                 int round = 0;
                 while (Instant.now().isBefore(end)) {
