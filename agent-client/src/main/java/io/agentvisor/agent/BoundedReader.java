@@ -10,9 +10,10 @@ import java.util.List;
  * Reads the {@code return} value of a guest-info reply straight from the parser's token stream into typed values,
  * keeping at most {@link #MAX_ITEMS} items of any list, {@link #MAX_CHARS} characters of any string and
  * {@link #BUDGET} units (a character kept costs 1, a list item kept {@link #ITEM_COST}) for the whole reply; what is
- * beyond is skipped without being decoded or held (a string past the budget is {@link #CUT_MARK} alone). Kept strings have control, format (bidi, zero-width) and unpaired
- * surrogate characters replaced by U+FFFD; a string that was cut ends in {@link #CUT_MARK}; a list that was cut is a
- * {@link GuestList} that says how many items the guest reported. Values of the wrong JSON type are left out (null or
+ * beyond is skipped without being decoded or held (a string past the budget is {@link #CUT_MARK} alone). Kept
+ * strings have control, format (bidi, zero-width) and unpaired surrogate characters replaced by U+FFFD; a string that
+ * was cut ends in {@link #CUT_MARK}; a list that was cut is a {@link GuestList} that says how many items the guest
+ * reported. Values of the wrong JSON type are left out (null or
  * empty), except at the top of the reply, where the wrong type makes the whole reply unreadable ({@link #shapeError}).
  * <p>
  * Every method consumes exactly the current value (the parser is on its first token), so a reader never loses its

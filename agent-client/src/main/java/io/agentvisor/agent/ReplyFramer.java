@@ -13,9 +13,9 @@ import java.util.Arrays;
  * agent's UTF-8 JSON, so it always marks the start of a sync reply.</li>
  * <li>{@link #expectLine()}: a command's reply; the next line is collected as is.</li>
  * </ul>
- * A line longer than the cap is reported as {@link Event#OVERFLOW} without ever holding more than the cap; the part of a
- * line beyond {@link #SMALL} bytes is reserved from the runtime's shared {@link LineMemory}, and a line that finds no
- * room there is reported as {@link Event#NO_MEMORY}.
+ * A line longer than the cap is reported as {@link Event#OVERFLOW} without ever holding more than the cap; the part
+ * of a line beyond {@link #SMALL} bytes is reserved from the runtime's shared {@link LineMemory}, and a line that
+ * finds no room there is reported as {@link Event#NO_MEMORY}.
  */
 final class ReplyFramer {
     static final byte DELIMITER = (byte) 0xFF;

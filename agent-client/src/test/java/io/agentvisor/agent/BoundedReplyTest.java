@@ -75,7 +75,8 @@ class BoundedReplyTest {
     @Test
     void theBoundedDecoderAgreesWithJacksonOnWhatItKeeps() throws Exception {
         Random rnd = new Random(42);
-        int[] pool = {'a', 'Z', '0', ' ', '"', '\\', '/', '\n', '\t', 0x01, 0x7f, 0xe9, 0x4e2d, 0x202e, 0x1f600, 0xd800};
+        int[] pool = {'a', 'Z', '0', ' ', '"', '\\', '/', '\n', '\t', 0x01, 0x7f, 0xe9, 0x4e2d, 0x202e, 0x1f600,
+            0xd800};
         for (int n = 0; n < 2000; n++) {
             StringBuilder b = new StringBuilder();
             int len = rnd.nextInt(1200);

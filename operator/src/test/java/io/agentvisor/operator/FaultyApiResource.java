@@ -18,7 +18,8 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
  * live in another class loader than the test).
  */
 public class FaultyApiResource implements QuarkusTestResourceLifecycleManager {
-    static final String CONTROL_URL = "it.api-fault-proxy.url"; // not under agentvisor.: that prefix is the operator's config
+    /** Not under agentvisor.: that prefix is the operator's own configuration, which refuses unknown keys. */
+    static final String CONTROL_URL = "it.api-fault-proxy.url";
     private ApiFaultProxy proxy;
     private Path kubeconfig;
 

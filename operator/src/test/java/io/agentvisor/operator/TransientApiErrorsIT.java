@@ -44,12 +44,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The operator's API connection fails half of its requests for a minute (HTTP 500, 503 and 429, connections closed
  * without an answer, requests held until the client gives up, writes whose answer is lost, watches answered 410 Gone
- * so informers re-list; watches are ended every few seconds, so they reconnect through the faults) while VMs of every run strategy run in their pods and
- * their pods change: no VM pod is deleted or replaced (same uids, never a deletion timestamp), no VM is shown stopped,
- * stopping or failed, and once the faults stop every VM's status catches up with its pod. Then every write fails at once
- * for 40 s right after a pod changed: once writes pass again, that VM's status catches up without anything else
- * happening. The proxy sits between the operator and a real kube-apiserver; the test talks to the apiserver directly
- * and plays the scheduler and the kubelet.
+ * so informers re-list; watches are ended every few seconds, so they reconnect through the faults) while VMs of every
+ * run strategy run in their pods and their pods change: no VM pod is deleted or replaced (same uids, never a deletion
+ * timestamp), no VM is shown stopped, stopping or failed, and once the faults stop every VM's status catches up with
+ * its pod. Then every write fails at once for 40 s right after a pod changed: once writes pass again, that VM's status
+ * catches up without anything else happening. The proxy sits between the operator and a real kube-apiserver; the test
+ * talks to the apiserver directly and plays the scheduler and the kubelet.
  */
 @QuarkusTest
 @QuarkusTestResource(FaultyApiResource.class)

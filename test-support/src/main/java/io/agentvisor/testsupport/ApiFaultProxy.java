@@ -41,9 +41,9 @@ import javax.net.ssl.TrustManagerFactory;
  * A plain-HTTP proxy in front of a real kube-apiserver that, while faulting, answers a share of the requests it
  * chooses with a transient failure instead of passing them on: HTTP 500, 503 or 429 (a Kubernetes Status body), a
  * connection closed without an answer, a request left hanging until the client gives up, (watches only) 410 Gone, or
- * (writes only) a request carried out whose answer is lost (500). Watches are streamed through, and {@link #dropStreams()} cuts every open one
- * (the clients re-list and re-watch, through the faults). Websocket upgrades are refused (503), which makes fabric8
- * clients watch over plain HTTP. Components under test get a kubeconfig for it
+ * (writes only) a request carried out whose answer is lost (500). Watches are streamed through, and
+ * {@link #dropStreams()} ends every open one (the clients re-watch, through the faults). Websocket upgrades are
+ * refused (503), which makes fabric8 clients watch over plain HTTP. Components under test get a kubeconfig for it
  * ({@link #writeKubeconfig}); the test's own client goes to the apiserver directly.
  * <p>
  * It can be driven in-process or, for a component whose class loader differs (a Quarkus application under test),

@@ -46,8 +46,8 @@ import org.junit.jupiter.api.Test;
  * and a guest agent (the scripted one: a real qemu-ga cannot be made to) that reports 100,000 users, a 1 MiB host
  * name full of terminal escapes, an interface with 100,000 addresses and a bidi override in its name, a filesystem
  * of wrong types and deep junk, and a 5 MB array as its freeze state: the agent client keeps a bounded part of each
- * reply, the VM's status stays small, correct, marked truncated, and writable, and the agent counts as responsive. The VM pod's
- * QEMU is a real one without a guest ({@code -machine none}), its agent socket the scripted agent's.
+ * reply, the VM's status stays small, correct, marked truncated, and writable, and the agent counts as responsive. The
+ * VM pod's QEMU is a real one without a guest ({@code -machine none}), its agent socket the scripted agent's.
  */
 class HostileInputIT {
     static final String NS = "hostile-it";
