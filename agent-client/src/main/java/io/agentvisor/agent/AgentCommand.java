@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * One guest agent request and how to read its reply. Built by {@link GuestCommands}; immutable and reusable,
@@ -13,18 +12,18 @@ import java.util.function.Function;
 public final class AgentCommand<T> {
     private final String name;
     private final byte[] wire;
-    private final Function<JsonNode, T> parser;
+    private final ReplyReader<T> reader;
     private final ResponseTimeout fixedTimeout;
     private final VmEvent awaitEvent;
 
     /**
      * @param request      the request object; must have a string {@code execute}
-     * @param parser       turns the reply's {@code return} member into T; may throw on a reply it cannot read
+     * @param reader       reads the reply's {@code return} member into T from the token stream
      * @param fixedTimeout a timeout that overrides every setting (guest-shutdown's 60 s), or null
      * @param awaitEvent   the command gets no reply on success: the VM event that means it took effect
      *                     (guest-shutdown: SHUTDOWN, or RESET for a reboot), else null
      */
-    AgentCommand(ObjectNode request, Function<JsonNode, T> parser, ResponseTimeout fixedTimeout,
+    AgentCommand(ObjectNode request, ReplyReader<T> reader, ResponseTimeout fixedTimeout,
                  VmEvent awaitEvent) {
         JsonNode execute = request.get("execute");
         if (execute == null || !execute.isTextual() || execute.asText().isBlank()) {
@@ -33,7 +32,7 @@ public final class AgentCommand<T> {
         this.name = execute.asText();
         // compact JSON is UTF-8 without raw newlines, so it can never contain the 0xFF delimiter
         this.wire = (request.toString() + "\n").getBytes(StandardCharsets.UTF_8);
-        this.parser = Objects.requireNonNull(parser);
+        this.reader = Objects.requireNonNull(reader);
         this.fixedTimeout = fixedTimeout;
         this.awaitEvent = awaitEvent;
     }
@@ -47,9 +46,17 @@ public final class AgentCommand<T> {
         return wire;
     }
 
-    Function<JsonNode, T> parser() {
-        return parser;
+    ReplyReader<T> reader() {
+        return reader;
     }
+
+    /** The result of a command that gets no reply and took effect (guest-shutdown): its reader given {}. */
+    T noReply() {
+        Json.Reply<T> r = Json.reply(NO_REPLY, 0, NO_REPLY.length, this);
+        return r instanceof Json.Returned<T> v ? v.value() : null;
+    }
+
+    private static final byte[] NO_REPLY = "{\"return\":{}}".getBytes(StandardCharsets.US_ASCII);
 
     ResponseTimeout fixedTimeout() {
         return fixedTimeout;

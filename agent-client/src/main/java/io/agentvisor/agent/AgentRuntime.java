@@ -21,9 +21,17 @@ public final class AgentRuntime implements AutoCloseable {
     private final ExecutorService ownedCompletions;
     private final AtomicInteger next = new AtomicInteger();
     private final Set<GuestAgent> agents = ConcurrentHashMap.newKeySet();
+    private final LineMemory lineMemory;
     private volatile boolean closed;
 
-    private AgentRuntime(int loopCount, Executor completions) {
+    /**
+     * The memory all agents of a runtime may hold at once for the parts of reply lines beyond their first 16 KiB:
+     * three replies at the 10 MiB cap, whatever number of guests sends long replies together.
+     */
+    public static final long DEFAULT_LONG_REPLY_MEMORY = 32L * 1024 * 1024;
+
+    private AgentRuntime(int loopCount, Executor completions, long longReplyMemory) {
+        this.lineMemory = new LineMemory(longReplyMemory);
         if (loopCount < 1) {
             throw new IllegalArgumentException("at least one event loop is needed");
         }
@@ -48,7 +56,7 @@ public final class AgentRuntime implements AutoCloseable {
 
     /** One event loop, a two-thread pool for completions. */
     public static AgentRuntime create() {
-        return new AgentRuntime(1, null);
+        return new AgentRuntime(1, null, DEFAULT_LONG_REPLY_MEMORY);
     }
 
     /**
@@ -57,7 +65,19 @@ public final class AgentRuntime implements AutoCloseable {
      *                     stages run); null for a runtime-owned two-thread pool
      */
     public static AgentRuntime create(int loops, Executor completions) {
-        return new AgentRuntime(loops, completions);
+        return new AgentRuntime(loops, completions, DEFAULT_LONG_REPLY_MEMORY);
+    }
+
+    /**
+     * Like {@link #create(int, Executor)} with the memory for long reply lines shared by all agents (see
+     * {@link #DEFAULT_LONG_REPLY_MEMORY}); a reply that finds none free fails as an agent error.
+     */
+    public static AgentRuntime create(int loops, Executor completions, long longReplyMemory) {
+        return new AgentRuntime(loops, completions, longReplyMemory);
+    }
+
+    LineMemory lineMemory() {
+        return lineMemory;
     }
 
     /** A connection to the agent at {@code socket} with default options; it connects on the first call. */

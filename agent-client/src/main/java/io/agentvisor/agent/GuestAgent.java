@@ -1,7 +1,5 @@
 package io.agentvisor.agent;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.agentvisor.agent.AgentOutcome.AgentError;
 import io.agentvisor.agent.AgentOutcome.CommandError;
 import io.agentvisor.agent.AgentOutcome.NotConnected;
@@ -77,6 +75,7 @@ public final class GuestAgent implements AutoCloseable {
     private final Executor completions;
     private final AgentRuntime runtime;
     private final int maxReplyBytes;
+    private final LineMemory lineMemory;
     private volatile ResponseTimeout responseTimeout;
     private final Map<String, ResponseTimeout> commandTimeouts = new ConcurrentHashMap<>();
     private volatile Set<String> blockedCommands;
@@ -95,6 +94,7 @@ public final class GuestAgent implements AutoCloseable {
         this.completions = completions;
         this.runtime = runtime;
         this.maxReplyBytes = options.maxReplyBytes();
+        this.lineMemory = runtime.lineMemory();
         this.responseTimeout = options.responseTimeout();
         this.commandTimeouts.putAll(options.commandTimeouts());
         this.blockedCommands = options.blockedCommands();
@@ -427,7 +427,7 @@ public final class GuestAgent implements AutoCloseable {
         /** Wakes the caller the connection is lent to for {@link #current}; null while the loop drives it. */
         private Runnable lentTo;
         private final ArrayDeque<Call<?>> queue = new ArrayDeque<>();
-        private final ReplyFramer framer = new ReplyFramer(maxReplyBytes);
+        private final ReplyFramer framer = new ReplyFramer(maxReplyBytes, lineMemory);
         private Call<?> current;
         private Phase phase;
         private SocketChannel channel;
@@ -608,7 +608,7 @@ public final class GuestAgent implements AutoCloseable {
             dropCurrent();
             synced = false;
             framer.ignore();
-            succeed(call, JsonNodeFactory.instance.objectNode());
+            succeedWithoutReply(call);
         }
 
         private void expireQueued(Call<?> call) {
@@ -895,6 +895,11 @@ public final class GuestAgent implements AutoCloseable {
                     case OVERFLOW:
                         agentError("reply longer than the " + maxReplyBytes + " byte limit");
                         return;
+                    case NO_MEMORY:
+                        agentError("reply longer than " + ReplyFramer.SMALL + " bytes while this process's "
+                                + lineMemory.limit() / (1024 * 1024) + " MiB for long replies are in use by other "
+                                + "agents' replies");
+                        return;
                     case LINE:
                         onLine();
                         break;
@@ -908,9 +913,8 @@ public final class GuestAgent implements AutoCloseable {
             byte[] line = framer.line();
             int len = framer.length();
             if (phase == Phase.SYNC) {
-                JsonNode reply = Json.parseObject(line, 0, len);
-                JsonNode id = reply == null ? null : reply.get("return");
-                if (id != null && id.isIntegralNumber() && id.canConvertToLong() && id.asLong() == syncId) {
+                Long id = Json.syncId(line, 0, len);
+                if (id != null && id == syncId) {
                     synced = true;
                     startCommand();
                 } else {
@@ -926,37 +930,35 @@ public final class GuestAgent implements AutoCloseable {
             }
             // only a raw guest-sync-delimited (CLI) sees its own 0xFF here
             int off = len > 0 && line[0] == ReplyFramer.DELIMITER && SYNC_DELIMITED.equals(call.name()) ? 1 : 0;
-            JsonNode reply = Json.parseObject(line, off, len - off);
-            if (reply == null) {
-                agentError("garbage instead of a reply to " + call.name() + ": " + snippet(line, len));
-                return;
-            }
-            JsonNode ret = reply.get("return");
-            JsonNode err = reply.get("error");
-            if (ret == null && (err == null || !err.isObject())) {
-                agentError("the reply to " + call.name() + " has neither return nor error: " + snippet(line, len));
+            answer(call, line, off, len);
+        }
+
+        /** The current call's reply line, read: its outcome, or an agent error that drops the connection. */
+        private <T> void answer(Call<T> call, byte[] line, int off, int len) {
+            Json.Reply<T> reply = Json.reply(line, off, len - off, call.command);
+            if (reply instanceof Json.Garbage<T> g) {
+                agentError((g.why().startsWith("neither") ? "the reply to " + call.name() + " has neither return "
+                        + "nor error: " : "garbage instead of a reply to " + call.name() + " (" + g.why() + "): ")
+                        + snippet(line, len));
                 return;
             }
             lastReply = Instant.now();
             framer.ignore();
             dropCurrent();
-            if (ret != null) {
-                succeed(call, ret);
+            if (reply instanceof Json.Returned<T> r) {
+                finish(call, new Success<>(r.value()));
+            } else if (reply instanceof Json.Errored<T> e) {
+                finish(call, new CommandError<>(call.name(), e.errorClass(), e.description()));
             } else {
-                fail(call, new CommandError<>(call.name(), err.path("class").asText("GenericError"),
-                        err.path("desc").asText("")));
+                // a well-formed line we cannot interpret: the stream is fine, keep the connection
+                finish(call, new AgentError<>(call.name(), "unexpected reply to " + call.name() + ": "
+                        + ((Json.Unreadable<T>) reply).why()));
             }
         }
 
-        private <T> void succeed(Call<T> call, JsonNode ret) {
-            AgentOutcome<T> outcome;
-            try {
-                outcome = new Success<>(call.command.parser().apply(ret));
-            } catch (RuntimeException e) {
-                // a well-formed line we cannot interpret: the stream is fine, keep the connection
-                outcome = new AgentError<>(call.name(), "unexpected reply to " + call.name() + ": " + e.getMessage());
-            }
-            finish(call, outcome);
+        /** A call that gets no reply (guest-shutdown) took effect. */
+        private <T> void succeedWithoutReply(Call<T> call) {
+            finish(call, new Success<>(call.command.noReply()));
         }
 
         /** EOF or a broken connection. guest-shutdown succeeds this way; anything else is an agent error. */
@@ -965,7 +967,7 @@ public final class GuestAgent implements AutoCloseable {
             if (call != null && phase == Phase.COMMAND && call.command.awaitEvent() != null) {
                 dropCurrent();
                 closeChannel();
-                succeed(call, JsonNodeFactory.instance.objectNode());
+                succeedWithoutReply(call);
             } else if (call != null) {
                 agentError(why + " while waiting for the reply to " + call.name());
             } else {

@@ -6,7 +6,7 @@ import java.util.List;
 public record GuestAgentInfo(String version, List<SupportedCommand> supportedCommands) {
 
     public GuestAgentInfo {
-        supportedCommands = List.copyOf(supportedCommands);
+        supportedCommands = GuestList.copyOf(supportedCommands);
     }
 
     public record SupportedCommand(String name, boolean enabled, boolean successResponse) {

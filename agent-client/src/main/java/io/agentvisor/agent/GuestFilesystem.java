@@ -10,7 +10,7 @@ public record GuestFilesystem(String name, String mountPoint, String type, Long 
                               List<Disk> disks) {
 
     public GuestFilesystem {
-        disks = List.copyOf(disks);
+        disks = GuestList.copyOf(disks);
     }
 
     /** A disk under the filesystem; fields the agent could not determine are null. */

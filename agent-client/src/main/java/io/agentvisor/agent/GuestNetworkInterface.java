@@ -6,7 +6,7 @@ import java.util.List;
 public record GuestNetworkInterface(String name, String hardwareAddress, List<IpAddress> ipAddresses) {
 
     public GuestNetworkInterface {
-        ipAddresses = List.copyOf(ipAddresses);
+        ipAddresses = GuestList.copyOf(ipAddresses);
     }
 
     /** {@code type} is "ipv4" or "ipv6". */

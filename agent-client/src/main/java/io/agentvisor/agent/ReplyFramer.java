@@ -13,11 +13,13 @@ import java.util.Arrays;
  * agent's UTF-8 JSON, so it always marks the start of a sync reply.</li>
  * <li>{@link #expectLine()}: a command's reply; the next line is collected as is.</li>
  * </ul>
- * A line longer than the cap is reported as {@link Event#OVERFLOW} without ever holding more than the cap.
+ * A line longer than the cap is reported as {@link Event#OVERFLOW} without ever holding more than the cap; the part
+ * of a line beyond {@link #SMALL} bytes is reserved from the runtime's shared {@link LineMemory}, and a line that
+ * finds no room there is reported as {@link Event#NO_MEMORY}.
  */
 final class ReplyFramer {
     static final byte DELIMITER = (byte) 0xFF;
-    private static final int SMALL = 16 * 1024;
+    static final int SMALL = 16 * 1024;
 
     enum Event {
         /** the input is used up; wait for more */
@@ -27,22 +29,32 @@ final class ReplyFramer {
         /** a whole line is ready: {@link #line()}, {@link #length()} */
         LINE,
         /** the line grew beyond the cap; the framer now ignores input */
-        OVERFLOW
+        OVERFLOW,
+        /** the line needs more of the shared long-reply memory than is free; the framer now ignores input */
+        NO_MEMORY
     }
 
     private enum Mode { IGNORE, SEEK, LINE }
 
     private final int cap;
+    private final LineMemory memory;
+    /** Bytes of {@link #line} beyond {@link #SMALL}, reserved from {@link #memory}. */
+    private long reserved;
     private Mode mode = Mode.IGNORE;
     private byte[] line = new byte[1024];
     private int len;
     private boolean delimited;
 
     ReplyFramer(int cap) {
+        this(cap, LineMemory.unlimited());
+    }
+
+    ReplyFramer(int cap, LineMemory memory) {
         if (cap < 64) {
             throw new IllegalArgumentException("reply cap too small: " + cap);
         }
         this.cap = cap;
+        this.memory = memory;
     }
 
     void ignore() {
@@ -72,6 +84,8 @@ final class ReplyFramer {
         len = 0;
         if (line.length > SMALL) {
             line = new byte[1024]; // a big reply must not pin its buffer for the life of the connection
+            memory.release(reserved);
+            reserved = 0;
         }
     }
 
@@ -117,7 +131,14 @@ final class ReplyFramer {
                             return Event.OVERFLOW;
                         }
                         if (len == line.length) {
-                            line = Arrays.copyOf(line, (int) Math.min(cap, 2L * line.length));
+                            int grown = (int) Math.min(cap, 2L * line.length);
+                            long more = Math.max(0, grown - SMALL) - reserved;
+                            if (more > 0 && !memory.reserve(more)) {
+                                reset(Mode.IGNORE, false);
+                                return Event.NO_MEMORY;
+                            }
+                            reserved += Math.max(0, more);
+                            line = Arrays.copyOf(line, grown);
                         }
                         line[len++] = b;
                     }

@@ -11,6 +11,9 @@
  *
  * <p>Where things live: {@link io.agentvisor.agent.ResponseTimeout} decides how long everything waits,
  * {@link io.agentvisor.agent.GuestAgent} owns the connection, sync and deadlines, {@code ReplyFramer} cuts the
- * byte stream, {@link io.agentvisor.agent.GuestCommands} builds requests and parses replies.
+ * byte stream (long lines share the runtime's {@code LineMemory}), {@code Json} reads a reply's envelope as a token
+ * stream, {@link io.agentvisor.agent.GuestCommands} builds requests and reads return values through
+ * {@code BoundedReader}: guest-info replies are kept to bounded counts and lengths at parse time
+ * ({@link io.agentvisor.agent.GuestList} says what was dropped).
  */
 package io.agentvisor.agent;

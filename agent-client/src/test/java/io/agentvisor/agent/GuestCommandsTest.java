@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,9 +13,14 @@ import org.junit.jupiter.api.Test;
 /** Reply parsing: full replies as qemu-ga 7.2 sends them, and the sparse ones of older or odd agents. */
 class GuestCommandsTest {
 
-    private static <T> T parse(AgentCommand<T> cmd, String returnJson) throws Exception {
-        JsonNode ret = Json.MAPPER.readTree(returnJson);
-        return cmd.parser().apply(ret);
+    /** The return value as GuestAgent reads it from a reply line; an unreadable reply throws. */
+    static <T> T parse(AgentCommand<T> cmd, String returnJson) {
+        byte[] line = ("{\"return\": " + returnJson + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Json.Reply<T> r = Json.reply(line, 0, line.length, cmd);
+        if (r instanceof Json.Returned<T> v) {
+            return v.value();
+        }
+        throw new IllegalArgumentException(r.toString());
     }
 
     @Test

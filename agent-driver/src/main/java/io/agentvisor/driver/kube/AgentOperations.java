@@ -98,7 +98,7 @@ final class AgentOperations implements AutoCloseable {
     }
 
     private <T extends CustomResource<?, AgentOperationStatus>> SharedIndexInformer<T> watch(Class<T> kind) {
-        return client.resources(kind).inAnyNamespace().inform(new ResourceEventHandler<T>() {
+        return Informers.inform(client.resources(kind).inAnyNamespace(), new ResourceEventHandler<T>() {
             @Override
             public void onAdd(T op) {
                 exec.execute(() -> seen(kind, op));
@@ -117,7 +117,7 @@ final class AgentOperations implements AutoCloseable {
                     f.cancel(false);
                 }
             }
-        }, 0);
+        });
     }
 
     private static AgentOperationPhase phase(CustomResource<?, AgentOperationStatus> op) {

@@ -87,11 +87,13 @@ public final class NodeDriver implements AutoCloseable {
 
     /**
      * Watches the VMs first (so that a pod's VM, with the agent settings it had, is known when the pod is seen),
-     * then the VM pods bound to this node; both informers block until their first list is in.
+     * then the VM pods bound to this node; both informers block until their first list is in (a failed list is
+     * retried: see {@link Informers}).
      */
     public void start() throws IOException {
         Files.createDirectories(config.runDir());
-        vmInformer = client.resources(VirtualMachine.class).inAnyNamespace().inform(new ResourceEventHandler<>() {
+        vmInformer = Informers.inform(client.resources(VirtualMachine.class).inAnyNamespace(),
+                new ResourceEventHandler<>() {
             @Override
             public void onAdd(VirtualMachine vm) {
                 vmChanged(vm);
@@ -109,9 +111,9 @@ public final class NodeDriver implements AutoCloseable {
                 unreadableLogged.remove(uid);
                 runtimes.values().stream().filter(r -> uid.equals(r.vmUid())).forEach(r -> r.vm(null));
             }
-        }, 0);
-        podInformer = client.pods().inAnyNamespace().withField("spec.nodeName", config.nodeName())
-                .withLabel(VmPods.APP_LABEL, VmPods.APP).inform(new ResourceEventHandler<>() {
+        });
+        podInformer = Informers.inform(client.pods().inAnyNamespace().withField("spec.nodeName", config.nodeName())
+                .withLabel(VmPods.APP_LABEL, VmPods.APP), new ResourceEventHandler<>() {
                     @Override
                     public void onAdd(Pod pod) {
                         runtimeFor(pod).update(pod);
@@ -129,7 +131,7 @@ public final class NodeDriver implements AutoCloseable {
                             r.podDeleted();
                         }
                     }
-                }, 0);
+                });
         removeStaleLinks();
         operations.start();
         LOG.infof("agent-driver for node %s: %d VM pod(s) bound here, watching pods with spec.nodeName=%s and %s=%s",

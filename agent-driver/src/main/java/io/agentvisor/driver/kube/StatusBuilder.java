@@ -1,6 +1,7 @@
 package io.agentvisor.driver.kube;
 
 import io.agentvisor.agent.GuestFilesystem;
+import io.agentvisor.agent.GuestList;
 import io.agentvisor.agent.GuestNetworkInterface;
 import io.agentvisor.api.v1alpha1.AgentError;
 import io.agentvisor.api.v1alpha1.AgentState;
@@ -222,13 +223,16 @@ public final class StatusBuilder {
         private int strings;
 
         <T> List<T> list(String what, List<T> all, int max) {
-            if (all.size() <= max) {
+            // a list the agent client already cut when it parsed the reply knows how many the guest reported
+            long reported = all instanceof GuestList<?> g ? g.reported() : all.size();
+            int keep = Math.min(max, all.size());
+            if (reported <= keep) {
                 return all;
             }
             long[] n = lists.computeIfAbsent(what, k -> new long[2]);
-            n[0] += all.size();
-            n[1] += max;
-            return all.subList(0, max);
+            n[0] += reported;
+            n[1] += keep;
+            return all.subList(0, keep);
         }
 
         String guest(String s) {

@@ -1,7 +1,6 @@
 package io.agentvisor.driver.poll;
 
 import io.agentvisor.api.v1alpha1.PollGroup;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.agentvisor.agent.AgentCommand;
 import io.agentvisor.agent.AgentOutcome;
 import io.agentvisor.agent.GuestAgent;
@@ -31,7 +30,7 @@ import org.jboss.logging.Logger;
  */
 public final class AgentPoller implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AgentPoller.class);
-    static final String FSFREEZE_STATUS = "guest-fsfreeze-status";
+    static final String FSFREEZE_STATUS = GuestCommands.FSFREEZE_STATUS;
     /** What qemu-ga still executes while filesystems are frozen (its own allow-list, minus thaw). */
     static final Set<String> FREEZE_SAFE = Set.of(GuestCommands.PING, GuestCommands.INFO, FSFREEZE_STATUS,
             "guest-sync", "guest-sync-delimited", "guest-fsfreeze-thaw");
@@ -158,8 +157,7 @@ public final class AgentPoller implements AutoCloseable {
             List<PollGroup> due = schedule.due(now);
             if (!due.isEmpty()) {
                 if (!fsfreezeUnsupported && !settings.blocked(FSFREEZE_STATUS)) {
-                    steps.add(new Step<>(null, GuestCommands.raw("{\"execute\":\"" + FSFREEZE_STATUS + "\"}"),
-                            this::onFreezeStatus));
+                    steps.add(new Step<>(null, GuestCommands.fsfreezeStatus(), this::onFreezeStatus));
                 }
                 for (PollGroup g : due) {
                     steps.addAll(groupSteps(g));
@@ -350,8 +348,8 @@ public final class AgentPoller implements AutoCloseable {
         return step.command.name().equals(cmds.get(cmds.size() - 1)) || step.group == PollGroup.USERS;
     }
 
-    private GuestFacts onFreezeStatus(GuestFacts g, JsonNode status) {
-        boolean frozen = "frozen".equals(status.asText());
+    private GuestFacts onFreezeStatus(GuestFacts g, String status) {
+        boolean frozen = "frozen".equals(status);
         if (frozen != g.frozen()) {
             LOG.infof("%s: guest filesystems %s", vm, frozen ? "frozen: only freeze-safe commands are sent" : "thawed");
         }

@@ -22,8 +22,13 @@ final class DriverProcess implements AutoCloseable {
     private Process process;
 
     DriverProcess(KubeApiServer api, String node, Path runDir, Path kubeletRootDir, Path log) {
+        this(api.kubeconfig(), node, runDir, kubeletRootDir, log);
+    }
+
+    /** A driver that reaches the API through the given kubeconfig (e.g. a fault-injecting proxy's). */
+    DriverProcess(Path kubeconfig, String node, Path runDir, Path kubeletRootDir, Path log) {
         this.log = log;
-        this.env = Map.of("NODE_NAME", node, "KUBECONFIG", api.kubeconfig().toString(),
+        this.env = Map.of("NODE_NAME", node, "KUBECONFIG", kubeconfig.toString(),
                 "AGENTVISOR_DRIVER_RUN_DIR", runDir.toString(),
                 "AGENTVISOR_DRIVER_KUBELET_ROOT_DIR", kubeletRootDir.toString(),
                 "AGENTVISOR_DRIVER_HTTP_PORT", "0",

@@ -43,9 +43,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The packaged driver against what no well-behaved tenant or guest produces: a VirtualMachine stored while the schema
  * was looser than the Java types (it is named in the log; the VM watch goes on, so a VM created after it is served),
- * and a guest agent (the scripted one: a real qemu-ga cannot be made to) that reports 100,000 users and a 1 MiB
- * host name full of terminal escapes: the VM's status stays small, marked truncated, and writable. The VM pod's
- * QEMU is a real one without a guest ({@code -machine none}), its agent socket the scripted agent's.
+ * and a guest agent (the scripted one: a real qemu-ga cannot be made to) that reports 100,000 users, a 1 MiB host
+ * name full of terminal escapes, an interface with 100,000 addresses and a bidi override in its name, a filesystem
+ * of wrong types and deep junk, and a 5 MB array as its freeze state: the agent client keeps a bounded part of each
+ * reply, the VM's status stays small, correct, marked truncated, and writable, and the agent counts as responsive. The
+ * VM pod's QEMU is a real one without a guest ({@code -machine none}), its agent socket the scripted agent's.
  */
 class HostileInputIT {
     static final String NS = "hostile-it";
@@ -70,10 +72,24 @@ class HostileInputIT {
         String hostname = "h\\u001b]0;pwned\\u0007\\n".repeat(1 << 16);
         Process qemu = null;
         DriverProcess driver = null;
+        String addresses = "[" + String.join(",", java.util.Collections.nCopies(100_000,
+                "{\"ip-address-type\":\"ipv4\",\"ip-address\":\"10.0.0.1\",\"prefix\":24}")) + "]";
+        String interfaces = "[{\"name\":\"\\u202eeth0\",\"hardware-address\":\"52:54:00:12:34:56\",\"ip-addresses\":"
+                + addresses + "}]";
+        // wrong types, numbers beyond any range, a junk field nested 60 deep, a newline in a mount point
+        String filesystems = "[{\"name\":[\"x\"],\"mountpoint\":\"/data\\n\",\"type\":\"ext4\",\"used-bytes\":1e400,"
+                + "\"total-bytes\":1000,\"junk\":" + "[".repeat(60) + "]".repeat(60) + "}]";
+        // a 5 MB answer where a word is expected: once a 5 MB tree in the driver on every poll round
+        String freeze = "[" + String.join(",", java.util.Collections.nCopies(1_000_000, "1234")) + "]";
         try (ScriptedAgent agent = ScriptedAgent.start((conn, command, request) -> {
             switch (command) {
                 case "guest-get-users" -> conn.send("{\"return\": " + users + "}\n");
                 case "guest-get-host-name" -> conn.send("{\"return\": {\"host-name\": \"" + hostname + "\"}}\n");
+                case "guest-network-get-interfaces" -> conn.send("{\"return\": " + interfaces + "}\n");
+                case "guest-get-fsinfo" -> conn.send("{\"return\": " + filesystems + "}\n");
+                case "guest-fsfreeze-status" -> conn.send("{\"return\": " + freeze + "}\n");
+                case "guest-info" -> conn.send("{\"return\": {\"version\": \"7.2\", \"supported_commands\": ["
+                        + "{\"name\": \"guest-fsfreeze-status\", \"enabled\": true}]}}\n");
                 default -> conn.standard(command, request);
             }
         })) {
@@ -132,13 +148,27 @@ class HostileInputIT {
 
             VirtualMachineStatus s = await("the flooding guest's status", Duration.ofSeconds(120), () -> status(k),
                     st -> st.getGuest() != null && st.getGuest().getUsers() != null
-                            && st.getGuest().getHostname() != null, () -> d.log());
+                            && st.getGuest().getHostname() != null && st.getGuest().getInterfaces() != null
+                            && st.getGuest().getFilesystems() != null, () -> d.log());
             GuestStatus g = s.getGuest();
             assertEquals(Bounds.USERS, g.getUsers().size());
             assertEquals("u\uFFFD[2J", g.getUsers().get(0).getUserName());
             assertEquals(Bounds.GUEST_STRING, g.getHostname().length());
             assertTrue(g.getHostname().startsWith("h\uFFFD]0;pwned\uFFFD\uFFFDh"), g.getHostname());
             assertTrue(g.getTruncated().contains("users: 100000 reported, 32 kept"), g.getTruncated().toString());
+            assertTrue(g.getTruncated().contains("addresses (of the interfaces kept): 100000 reported, 16 kept"),
+                    g.getTruncated().toString());
+            assertEquals("\uFFFDeth0", g.getInterfaces().get(0).getName());
+            assertEquals(Bounds.ADDRESSES, g.getInterfaces().get(0).getIpAddresses().size());
+            assertEquals("10.0.0.1/24", g.getInterfaces().get(0).getIpAddresses().get(0));
+            var fs = g.getFilesystems().get(0);
+            assertEquals("/data\uFFFD", fs.getMountPoint());
+            assertEquals(null, fs.getName());
+            assertEquals(null, fs.getUsedBytes());
+            assertEquals(1000L, fs.getTotalBytes());
+            // the flood answered every poll: the agent is responsive, its freeze state read as not frozen
+            assertEquals("Thawed", g.getFsFreeze());
+            assertEquals(io.agentvisor.api.v1alpha1.AgentState.Responsive, s.getAgent().getState());
             String stored = Serialization.asJson(k.genericKubernetesResources(VMS).inNamespace(NS).withName("flood")
                     .get());
             int bytes = stored.getBytes(StandardCharsets.UTF_8).length;
