@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentvisor.api.v1alpha1.AccessCredential;
 import io.agentvisor.api.v1alpha1.AgentOperationPhase;
 import io.agentvisor.api.v1alpha1.AgentOperationStatus;
-import io.agentvisor.api.v1alpha1.Agentvisor;
-import io.agentvisor.api.v1alpha1.Boot;
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.api.v1alpha1.Conditions;
@@ -18,32 +16,17 @@ import io.agentvisor.api.v1alpha1.ExecSpec;
 import io.agentvisor.api.v1alpha1.GuestCommand;
 import io.agentvisor.api.v1alpha1.GuestCommandOperation;
 import io.agentvisor.api.v1alpha1.GuestCommandSpec;
-import io.agentvisor.api.v1alpha1.RunStrategy;
 import io.agentvisor.api.v1alpha1.SshPublicKeyAccessCredential;
 import io.agentvisor.api.v1alpha1.UserPasswordAccessCredential;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
-import io.agentvisor.api.v1alpha1.VirtualMachineSpec;
 import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.driver.credentials.KubeletSecretVolume;
 import io.agentvisor.driver.credentials.SecretFiles;
-import io.agentvisor.testsupport.KubeApiServer;
-import io.agentvisor.testsupport.Repo;
-import io.agentvisor.testsupport.TinyGuest;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -74,66 +57,36 @@ class AccessCredentialsIT {
     static final String PASSWORD_1 = "first-Pa55word-for-demo";
     static final String PASSWORD_2 = "second-Pa55word-for-demo";
     static final String PASSWORD_3 = "third-Pa55word-never-sent";
-    static final ResourceDefinitionContext VMS = ResourceDefinitionContext.fromResourceType(VirtualMachine.class);
+    static DriverTestbed bed;
     static KubernetesClient k;
     static Path kubelet;
-    static Path run;
-    static Path logs;
     static DriverProcess driver;
-    static TinyGuest guest;
     static Pod pod;
     static int seq;
     static String demoShadowBefore;
 
     @BeforeAll
     static void start() throws Exception {
-        KubeApiServer api = KubeApiServer.shared();
-        k = api.client();
-        k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .serverSideApply();
-        k.serviceAccounts().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
-                .withNewMetadata().withName("default").withNamespace(NS).endMetadata().build()).serverSideApply();
-        k.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build()).create();
-        kubelet = Repo.shortTempDir("avkl");
-        run = Repo.shortTempDir("avdr");
-        logs = Files.createTempFile("agent-driver", ".log");
-        driver = new DriverProcess(api, NODE, run, kubelet, logs);
-        driver.start();
-
-        VirtualMachine vm = new VirtualMachine();
-        vm.setMetadata(new ObjectMetaBuilder().withName(VM).withNamespace(NS).build());
-        VirtualMachineSpec spec = new VirtualMachineSpec();
-        spec.setRunStrategy(RunStrategy.Always);
-        spec.setMemory(new Quantity("256Mi"));
-        Boot boot = new Boot();
-        boot.setKernel(TinyGuest.kernel().toString());
-        boot.setInitrd(TinyGuest.initrd().toString());
-        spec.setBoot(boot);
-        spec.setAccessCredentials(List.of(keys("demo", "root"), passwords()));
-        vm.setSpec(spec);
-        vm = k.resource(vm).create();
+        bed = DriverTestbed.start(NS, NODE);
+        k = bed.k;
+        kubelet = bed.kubelet;
+        driver = bed.driver();
+        VirtualMachine vm = bed.createTinyGuestVm(VM,
+                spec -> spec.setAccessCredentials(List.of(keys("demo", "root"), passwords())));
         operatorPolicy(List.of());
         // the pod as the operator builds it: one secret volume per access credential, mounted in the qemu container
-        pod = k.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("vm-" + VM)
-                .withNamespace(NS).withLabels(Map.of(VmPods.APP_LABEL, VmPods.APP, VmPods.VM_LABEL, VM,
-                        VmPods.VM_UID_LABEL, vm.getMetadata().getUid()))
-                .addNewOwnerReference().withApiVersion(Agentvisor.API_VERSION).withKind("VirtualMachine").withName(VM)
-                .withUid(vm.getMetadata().getUid()).withController(true).endOwnerReference().endMetadata()
-                .withNewSpec().withNodeName(NODE).withRestartPolicy("Always").withAutomountServiceAccountToken(false)
+        pod = bed.createPod(vm, "vm-" + VM, p -> p.editSpec()
                 .addNewVolume().withName(VmPods.credentialVolume(0)).withNewSecret().withSecretName(KEYS)
                 .withOptional(true).endSecret().endVolume()
                 .addNewVolume().withName(VmPods.credentialVolume(1)).withNewSecret().withSecretName(PASSWORDS)
                 .withOptional(true).endSecret().endVolume()
-                .addNewContainer().withName("qemu").withImage("agentvisor/vm-launcher:test")
+                .editFirstContainer()
                 .addNewVolumeMount().withName(VmPods.credentialVolume(0))
                 .withMountPath(VmPods.CREDENTIALS_DIR + "/" + VmPods.credentialVolume(0)).withReadOnly(true).endVolumeMount()
                 .addNewVolumeMount().withName(VmPods.credentialVolume(1))
                 .withMountPath(VmPods.CREDENTIALS_DIR + "/" + VmPods.credentialVolume(1)).withReadOnly(true).endVolumeMount()
-                .endContainer().endSpec().build()).create();
-        guest = TinyGuest.boot();
-        Path volumes = Files.createDirectories(kubelet.resolve("pods").resolve(pod.getMetadata().getUid())
-                .resolve("volumes").resolve("kubernetes.io~empty-dir"));
-        Files.createSymbolicLink(volumes.resolve("agentvisor-run"), guest.qmpSocket().getParent());
+                .endContainer().endSpec());
+        bed.bootGuest(pod);
         await("the agent responsive", Duration.ofSeconds(120), AccessCredentialsIT::vm,
                 v -> v.getStatus() != null && v.getStatus().getAgent() != null
                         && Boolean.TRUE.equals(v.getStatus().getAgent().getResponsive()));
@@ -158,42 +111,17 @@ class AccessCredentialsIT {
 
     /** The operator's part of the VM's status: placed on NODE, timeout 3, these commands blocked. */
     static void operatorPolicy(List<String> blocked) {
-        GenericKubernetesResource st = new GenericKubernetesResource();
-        st.setApiVersion(Agentvisor.API_VERSION);
-        st.setKind("VirtualMachine");
-        st.setMetadata(new ObjectMetaBuilder().withName(VM).withNamespace(NS).build());
-        Map<String, Object> policy = new LinkedHashMap<>();
-        policy.put("enabled", true);
-        policy.put("responseTimeout", 3);
-        policy.put("unresponsiveAfter", 2);
+        Map<String, Object> policy = DriverTestbed.agentPolicy(3, 2, "5s", "20s");
         policy.put("blockedCommands", blocked);
-        policy.put("pollIntervals", Map.of("users", "5s", "osInfo", "20s", "interfaces", "60s", "filesystems", "60s",
-                "agentInfo", "60s"));
-        policy.put("source", "Default");
-        st.setAdditionalProperty("status", Map.of("agentPolicy", policy, "nodeName", NODE));
-        k.genericKubernetesResources(VMS).inNamespace(NS).withName(VM).subresource("status").patch(
-                new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-                        .withFieldManager(Agentvisor.OPERATOR_FIELD_MANAGER).withForce(true).build(), st);
+        bed.operatorStatus(VM, policy);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (driver != null) {
-            driver.close();
-        }
-        if (guest != null) {
-            guest.close();
-        }
-        if (k != null) {
+        if (bed != null) {
             k.resources(GuestCommand.class).inNamespace(NS).delete();
-            k.pods().inNamespace(NS).withName("vm-" + VM).withGracePeriod(0).delete();
-            k.resources(VirtualMachine.class).inNamespace(NS).withName(VM).delete();
-            k.nodes().withName(NODE).delete();
+            bed.close();
         }
-        System.out.println("---- driver log ----\n" + (driver == null ? "" : DriverIT.tail(driver.log(), 150)));
-        Repo.deleteRecursively(run);
-        Repo.deleteRecursively(kubelet);
-        Files.deleteIfExists(logs);
     }
 
     @Test
@@ -372,33 +300,8 @@ class AccessCredentialsIT {
                 c -> c != null && reason.equals(c.getReason()) && status.test(c.getStatus()));
     }
 
-    interface Get<T> {
-        T get() throws Exception;
-    }
-
-    static <T> T await(String what, Duration max, Get<T> get, Predicate<T> ok) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        T last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                last = get.get();
-                if (ok.test(last)) {
-                    return last;
-                }
-            } catch (Exception | AssertionError e) {
-                // keep trying until the deadline (an exec fails while the guest reboots)
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError(what + " not reached within " + max + "; last: " + json(last) + "\ndriver log:\n"
-                + DriverIT.tail(driver.log(), 60));
-    }
-
-    static String json(Object o) {
-        try {
-            return new ObjectMapper().writeValueAsString(o);
-        } catch (java.io.IOException e) {
-            return String.valueOf(o);
-        }
+    static <T> T await(String what, Duration max, DriverTestbed.Get<T> get, Predicate<T> ok)
+            throws InterruptedException {
+        return bed.await(what, max, get, ok);
     }
 }

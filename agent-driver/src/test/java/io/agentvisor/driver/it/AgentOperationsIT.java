@@ -1,15 +1,13 @@
 package io.agentvisor.driver.it;
 
+import static io.agentvisor.driver.it.DriverTestbed.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentvisor.api.v1alpha1.AgentOperationPhase;
 import io.agentvisor.api.v1alpha1.AgentOperationStatus;
-import io.agentvisor.api.v1alpha1.Agentvisor;
-import io.agentvisor.api.v1alpha1.Boot;
 import io.agentvisor.api.v1alpha1.ExecSpec;
 import io.agentvisor.api.v1alpha1.GuestCommand;
 import io.agentvisor.api.v1alpha1.GuestCommandOperation;
@@ -17,31 +15,15 @@ import io.agentvisor.api.v1alpha1.GuestCommandSpec;
 import io.agentvisor.api.v1alpha1.GuestMaintenance;
 import io.agentvisor.api.v1alpha1.GuestMaintenanceOperation;
 import io.agentvisor.api.v1alpha1.GuestMaintenanceSpec;
-import io.agentvisor.api.v1alpha1.RunStrategy;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
-import io.agentvisor.api.v1alpha1.VirtualMachineSpec;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
-import io.agentvisor.testsupport.KubeApiServer;
-import io.agentvisor.testsupport.Repo;
-import io.agentvisor.testsupport.TinyGuest;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -65,97 +47,36 @@ class AgentOperationsIT {
     static final String NS = "ops-it";
     static final String NODE = "node-ops";
     static final String VM = "ops";
-    static final ResourceDefinitionContext VMS = ResourceDefinitionContext.fromResourceType(VirtualMachine.class);
+    static DriverTestbed bed;
     static KubernetesClient k;
-    static Path kubelet;
-    static Path run;
-    static Path logs;
-    static DriverProcess driver;
-    static TinyGuest guest;
     static int seq;
 
     @BeforeAll
     static void start() throws Exception {
-        KubeApiServer api = KubeApiServer.shared();
-        k = api.client();
-        k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .serverSideApply();
-        k.serviceAccounts().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
-                .withNewMetadata().withName("default").withNamespace(NS).endMetadata().build()).serverSideApply();
-        k.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build()).create();
-        kubelet = Repo.shortTempDir("avkl");
-        run = Repo.shortTempDir("avdr");
-        logs = Files.createTempFile("agent-driver", ".log");
-        driver = new DriverProcess(api, NODE, run, kubelet, logs);
-        driver.start();
-
-        VirtualMachine vm = new VirtualMachine();
-        vm.setMetadata(new ObjectMetaBuilder().withName(VM).withNamespace(NS).build());
-        VirtualMachineSpec spec = new VirtualMachineSpec();
-        spec.setRunStrategy(RunStrategy.Always);
-        spec.setMemory(new Quantity("256Mi"));
-        Boot boot = new Boot();
-        boot.setKernel(TinyGuest.kernel().toString());
-        boot.setInitrd(TinyGuest.initrd().toString());
-        spec.setBoot(boot);
-        vm.setSpec(spec);
-        vm = k.resource(vm).create();
+        bed = DriverTestbed.start(NS, NODE);
+        k = bed.k;
+        VirtualMachine vm = bed.createTinyGuestVm(VM, spec -> { });
         operatorPolicy();
-        Pod pod = k.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("vm-" + VM)
-                .withNamespace(NS).withLabels(Map.of("app.kubernetes.io/name", "agentvisor-vm", "agentvisor.io/vm", VM,
-                        "agentvisor.io/vm-uid", vm.getMetadata().getUid()))
-                .addNewOwnerReference().withApiVersion(Agentvisor.API_VERSION).withKind("VirtualMachine").withName(VM)
-                .withUid(vm.getMetadata().getUid()).withController(true).endOwnerReference().endMetadata()
-                .withNewSpec().withNodeName(NODE).withRestartPolicy("Always").withAutomountServiceAccountToken(false)
-                .addNewContainer().withName("qemu").withImage("agentvisor/vm-launcher:test").endContainer()
-                .endSpec().build()).create();
-        guest = TinyGuest.boot();
-        Path volumes = Files.createDirectories(kubelet.resolve("pods").resolve(pod.getMetadata().getUid())
-                .resolve("volumes").resolve("kubernetes.io~empty-dir"));
-        Files.createSymbolicLink(volumes.resolve("agentvisor-run"), guest.qmpSocket().getParent());
+        Pod pod = bed.createPod(vm, "vm-" + VM, p -> p);
+        bed.bootGuest(pod);
         await("the agent responsive", Duration.ofSeconds(120), AgentOperationsIT::vmStatus,
                 s -> s.getAgent() != null && Boolean.TRUE.equals(s.getAgent().getResponsive()));
     }
 
     /** The operator's part of the VM's status: placed on NODE, timeout 3, guest-get-users blocked. */
     static void operatorPolicy() {
-        GenericKubernetesResource st = new GenericKubernetesResource();
-        st.setApiVersion(Agentvisor.API_VERSION);
-        st.setKind("VirtualMachine");
-        st.setMetadata(new ObjectMetaBuilder().withName(VM).withNamespace(NS).build());
-        Map<String, Object> policy = new LinkedHashMap<>();
-        policy.put("enabled", true);
-        policy.put("responseTimeout", 3);
-        policy.put("unresponsiveAfter", 2);
+        Map<String, Object> policy = DriverTestbed.agentPolicy(3, 2, "2s", "20s");
         policy.put("blockedCommands", List.of("guest-get-users"));
-        policy.put("pollIntervals", Map.of("users", "2s", "osInfo", "20s", "interfaces", "60s", "filesystems", "60s",
-                "agentInfo", "60s"));
-        policy.put("source", "Default");
-        st.setAdditionalProperty("status", Map.of("agentPolicy", policy, "nodeName", NODE));
-        k.genericKubernetesResources(VMS).inNamespace(NS).withName(VM).subresource("status").patch(
-                new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-                        .withFieldManager(Agentvisor.OPERATOR_FIELD_MANAGER).withForce(true).build(), st);
+        bed.operatorStatus(VM, policy);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (driver != null) {
-            driver.close();
-        }
-        if (guest != null) {
-            guest.close();
-        }
-        if (k != null) {
+        if (bed != null) {
             k.resources(GuestCommand.class).inNamespace(NS).delete();
             k.resources(GuestMaintenance.class).inNamespace(NS).delete();
-            k.pods().inNamespace(NS).withName("vm-" + VM).withGracePeriod(0).delete();
-            k.resources(VirtualMachine.class).inNamespace(NS).withName(VM).delete();
-            k.nodes().withName(NODE).delete();
+            bed.close();
         }
-        System.out.println("---- driver log ----\n" + (driver == null ? "" : DriverIT.tail(driver.log(), 150)));
-        Repo.deleteRecursively(run);
-        Repo.deleteRecursively(kubelet);
-        Files.deleteIfExists(logs);
     }
 
     // ---- GuestCommand ----
@@ -341,33 +262,10 @@ class AgentOperationsIT {
     }
 
     static VirtualMachineStatus vmStatus() {
-        VirtualMachine vm = k.resources(VirtualMachine.class).inNamespace(NS).withName(VM).get();
-        return vm == null || vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
+        return bed.status(VM);
     }
 
     static <T> T await(String what, Duration max, Supplier<T> get, Predicate<T> ok) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        T last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                last = get.get();
-                if (ok.test(last)) {
-                    return last;
-                }
-            } catch (RuntimeException e) {
-                // keep trying until the deadline
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(what + " not reached within " + max + "; last: " + json(last) + "\ndriver log:\n"
-                + DriverIT.tail(driver.log(), 60));
-    }
-
-    static String json(Object o) {
-        try {
-            return new ObjectMapper().writeValueAsString(o);
-        } catch (java.io.IOException e) {
-            return String.valueOf(o);
-        }
+        return bed.await(what, max, get::get, ok);
     }
 }

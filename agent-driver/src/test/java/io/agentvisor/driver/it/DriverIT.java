@@ -1,5 +1,6 @@
 package io.agentvisor.driver.it;
 
+import static io.agentvisor.driver.it.DriverTestbed.json;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -7,34 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentvisor.api.v1alpha1.Agentvisor;
-import io.agentvisor.api.v1alpha1.Boot;
 import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.api.v1alpha1.Conditions;
-import io.agentvisor.api.v1alpha1.RunStrategy;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
-import io.agentvisor.api.v1alpha1.VirtualMachineSpec;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
-import io.agentvisor.testsupport.KubeApiServer;
-import io.agentvisor.testsupport.Repo;
 import io.agentvisor.testsupport.Signals;
 import io.agentvisor.testsupport.TinyGuest;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,9 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -70,116 +52,47 @@ class DriverIT {
     static final String NS = "driver-it";
     static final String NODE = "node-a";
     static final String POD = "vm-tiny";
-    static final ResourceDefinitionContext VMS = ResourceDefinitionContext.fromResourceType(VirtualMachine.class);
-    static KubeApiServer api;
+    static DriverTestbed bed;
     static KubernetesClient k;
-    static Path kubelet;
     static Path run;
-    static Path logs;
     static DriverProcess driver;
+    static Pod pod;
     static TinyGuest guest;
     static String podUid;
     static long pid;
 
     @BeforeAll
     static void startDriver() throws Exception {
-        api = KubeApiServer.shared();
-        k = api.client();
-        k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .serverSideApply();
-        // no service-account controller runs: the namespace's default account, which pod admission looks up
-        k.serviceAccounts().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
-                .withNewMetadata().withName("default").withNamespace(NS).endMetadata().build()).serverSideApply();
-        k.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build()).create();
-        kubelet = Repo.shortTempDir("avkl");
-        run = Repo.shortTempDir("avdr");
-        logs = Files.createTempFile("agent-driver", ".log");
-        driver = new DriverProcess(api, NODE, run, kubelet, logs);
-        driver.start();
+        bed = DriverTestbed.start(NS, NODE);
+        k = bed.k;
+        run = bed.run;
+        driver = bed.driver();
     }
 
     @AfterAll
     static void stopEverything() throws Exception {
-        if (driver != null) {
-            driver.close();
+        if (bed != null) {
+            bed.close();
         }
-        if (guest != null) {
-            if (guest.process().isAlive()) {
-                Signals.cont(guest.pid());
-            }
-            guest.close();
-        }
-        if (k != null) {
-            k.pods().inNamespace(NS).withName(POD).withGracePeriod(0).delete();
-            k.resources(VirtualMachine.class).inNamespace(NS).withName("tiny").delete();
-            k.nodes().withName(NODE).delete();
-        }
-        System.out.println("---- driver log ----\n" + (driver == null ? "" : tail(driver.log(), 200)));
-        Repo.deleteRecursively(run);
-        Repo.deleteRecursively(kubelet);
-        Files.deleteIfExists(logs);
-    }
-
-    static String tail(String s, int lines) {
-        String[] l = s.split("\n");
-        return String.join("\n", java.util.Arrays.copyOfRange(l, Math.max(0, l.length - lines), l.length));
     }
 
     static VirtualMachine newVm(String name) {
-        VirtualMachine vm = new VirtualMachine();
-        vm.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        VirtualMachineSpec spec = new VirtualMachineSpec();
-        spec.setRunStrategy(RunStrategy.Always);
-        spec.setMemory(new Quantity("256Mi"));
-        Boot boot = new Boot();
-        boot.setKernel(TinyGuest.kernel().toString());
-        boot.setInitrd(TinyGuest.initrd().toString());
-        boot.setCmdline("console=ttyS0 quiet");
-        spec.setBoot(boot);
-        vm.setSpec(spec);
-        return k.resource(vm).create();
+        return bed.createTinyGuestVm(name, spec -> spec.getBoot().setCmdline("console=ttyS0 quiet"));
     }
 
     /** The VM pod as the operator creates it, bound to NODE (no scheduler, no kubelet: it stays Pending). */
     static Pod newPod(VirtualMachine vm) {
-        return k.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(POD).withNamespace(NS)
-                .withLabels(Map.of("app.kubernetes.io/name", "agentvisor-vm", "agentvisor.io/vm",
-                        vm.getMetadata().getName(), "agentvisor.io/vm-uid", vm.getMetadata().getUid()))
-                .addNewOwnerReference().withApiVersion(Agentvisor.API_VERSION).withKind("VirtualMachine")
-                .withName(vm.getMetadata().getName()).withUid(vm.getMetadata().getUid()).withController(true)
-                .withBlockOwnerDeletion(true).endOwnerReference().endMetadata()
-                .withNewSpec().withNodeName(NODE).withRestartPolicy("Always").withAutomountServiceAccountToken(false)
-                .addNewContainer().withName("qemu").withImage("agentvisor/vm-launcher:test")
+        return bed.createPod(vm, POD, p -> p.editMetadata().editFirstOwnerReference().withBlockOwnerDeletion(true)
+                .endOwnerReference().endMetadata()
+                .editSpec().editFirstContainer()
                 .addNewVolumeMount().withName("agentvisor-run").withMountPath("/run/agentvisor").endVolumeMount()
                 .endContainer()
                 .addNewVolume().withName("agentvisor-run").withNewEmptyDir().endEmptyDir().endVolume()
-                .endSpec().build()).create();
+                .endSpec());
     }
 
     static void operatorPolicy(String name, int responseTimeout) {
-        GenericKubernetesResource st = resource(name);
-        Map<String, Object> policy = new LinkedHashMap<>();
-        policy.put("enabled", true);
-        policy.put("responseTimeout", responseTimeout);
-        policy.put("unresponsiveAfter", 2);
-        policy.put("pollIntervals", Map.of("users", "2s", "osInfo", "20s", "interfaces", "60s", "filesystems", "60s",
-                "agentInfo", "60s"));
-        policy.put("source", "Default");
-        st.setAdditionalProperty("status", Map.of("agentPolicy", policy, "nodeName", NODE));
-        k.genericKubernetesResources(VMS).inNamespace(NS).withName(name).subresource("status").patch(apply(), st);
-    }
-
-    static GenericKubernetesResource resource(String name) {
-        GenericKubernetesResource r = new GenericKubernetesResource();
-        r.setApiVersion(Agentvisor.API_VERSION);
-        r.setKind("VirtualMachine");
-        r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        return r;
-    }
-
-    static PatchContext apply() {
-        return new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-                .withFieldManager(Agentvisor.OPERATOR_FIELD_MANAGER).withForce(true).build();
+        bed.operatorStatus(name, DriverTestbed.agentPolicy(responseTimeout, 2, "2s", "20s"));
     }
 
     static VirtualMachine vm(String name) {
@@ -187,8 +100,7 @@ class DriverIT {
     }
 
     static VirtualMachineStatus status(String name) {
-        VirtualMachine vm = vm(name);
-        return vm == null || vm.getStatus() == null ? new VirtualMachineStatus() : vm.getStatus();
+        return bed.status(name);
     }
 
     static boolean condition(VirtualMachineStatus s, String type, String status) {
@@ -202,29 +114,7 @@ class DriverIT {
     }
 
     static <T> T await(String what, Duration max, Supplier<T> get, Predicate<T> ok) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        T last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                last = get.get();
-                if (ok.test(last)) {
-                    return last;
-                }
-            } catch (RuntimeException e) {
-                // keep trying until the deadline
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError(what + " not reached within " + max + "; last: " + json(last) + "\ndriver log:\n"
-                + tail(driver.log(), 60));
-    }
-
-    static String json(Object o) {
-        try {
-            return new ObjectMapper().writeValueAsString(o);
-        } catch (IOException e) {
-            return String.valueOf(o);
-        }
+        return bed.await(what, max, get::get, ok);
     }
 
     @Test
@@ -232,13 +122,10 @@ class DriverIT {
     void theDriverAttachesToTheVmPodsQemuAndFillsStatusFromInsideTheGuest() throws Exception {
         VirtualMachine vm = newVm("tiny");
         operatorPolicy("tiny", 3);
-        Pod pod = newPod(vm);
+        pod = newPod(vm);
         podUid = pod.getMetadata().getUid();
-        guest = TinyGuest.boot();
         // the pod's run volume on the node: where the kubelet would have put it
-        Path volumes = Files.createDirectories(kubelet.resolve("pods").resolve(podUid).resolve("volumes")
-                .resolve("kubernetes.io~empty-dir"));
-        Files.createSymbolicLink(volumes.resolve("agentvisor-run"), guest.qmpSocket().getParent());
+        guest = bed.bootGuest(pod);
         pid = guest.pid();
 
         VirtualMachineStatus s = await("attached with guest info", Duration.ofSeconds(90), () -> status("tiny"),
@@ -262,7 +149,7 @@ class DriverIT {
         assertTrue(finalizers == null || finalizers.isEmpty(), "the driver puts no finalizer: " + finalizers);
         assertFalse(events(NS, "tiny", "Attached").isEmpty());
         // a short link in the driver's run directory to the pod's run volume
-        assertEquals(volumes.resolve("agentvisor-run"), Files.readSymbolicLink(run.resolve(podUid)));
+        assertEquals(bed.runVolume(podUid), Files.readSymbolicLink(run.resolve(podUid)));
 
         // readiness (the driver watches) and metrics
         int port = driver.httpPort(Duration.ofSeconds(5));
@@ -355,12 +242,7 @@ class DriverIT {
         assertTrue(condition(s, ConditionTypes.READY, "False"));
         assertFalse(events(NS, "tiny", "QemuExited").isEmpty());
         // the kubelet restarts the container: a new QEMU in the same pod, its sockets in the same volume
-        guest.close();
-        guest = TinyGuest.boot();
-        Path runVolume = kubelet.resolve("pods").resolve(podUid).resolve("volumes")
-                .resolve("kubernetes.io~empty-dir").resolve("agentvisor-run");
-        Files.delete(runVolume);
-        Files.createSymbolicLink(runVolume, guest.qmpSocket().getParent());
+        guest = bed.bootGuest(pod);
         long restarted = guest.pid();
         s = await("attached to the restarted QEMU", Duration.ofSeconds(60), () -> status("tiny"),
                 st -> st.getQemu() != null && Long.valueOf(restarted).equals(st.getQemu().getPid())

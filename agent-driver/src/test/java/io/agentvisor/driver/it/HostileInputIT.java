@@ -4,24 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.agentvisor.agent.ScriptedAgent;
-import io.agentvisor.api.v1alpha1.Agentvisor;
 import io.agentvisor.api.v1alpha1.Bounds;
 import io.agentvisor.api.v1alpha1.GuestStatus;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
+import io.agentvisor.api.v1alpha1.VirtualMachineSpec;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
-import io.agentvisor.testsupport.KubeApiServer;
 import io.agentvisor.testsupport.Repo;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.net.URI;
@@ -30,14 +24,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,22 +43,9 @@ class HostileInputIT {
 
     @Test
     void anUnreadableVmAndAFloodingGuestLeaveTheDriverServingAndTheStatusSmall() throws Exception {
-        KubeApiServer api = KubeApiServer.shared();
-        KubernetesClient k = api.client();
-        k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .serverSideApply();
-        k.serviceAccounts().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
-                .withNewMetadata().withName("default").withNamespace(NS).endMetadata().build()).serverSideApply();
-        k.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build()).serverSideApply();
-        Path kubelet = Repo.shortTempDir("avkl");
-        Path run = Repo.shortTempDir("avdr");
-        Path sockets = Repo.shortTempDir("avqm");
-        Path logs = Files.createTempFile("agent-driver", ".log");
         String users = "[" + String.join(",", java.util.Collections.nCopies(100_000,
                 "{\"user\":\"u\\u001b[2J\",\"login-time\":1700000000.5}")) + "]";
         String hostname = "h\\u001b]0;pwned\\u0007\\n".repeat(1 << 16);
-        Process qemu = null;
-        DriverProcess driver = null;
         String addresses = "[" + String.join(",", java.util.Collections.nCopies(100_000,
                 "{\"ip-address-type\":\"ipv4\",\"ip-address\":\"10.0.0.1\",\"prefix\":24}")) + "]";
         String interfaces = "[{\"name\":\"\\u202eeth0\",\"hardware-address\":\"52:54:00:12:34:56\",\"ip-addresses\":"
@@ -81,7 +55,8 @@ class HostileInputIT {
                 + "\"total-bytes\":1000,\"junk\":" + "[".repeat(60) + "]".repeat(60) + "}]";
         // a 5 MB answer where a word is expected: once a 5 MB tree in the driver on every poll round
         String freeze = "[" + String.join(",", java.util.Collections.nCopies(1_000_000, "1234")) + "]";
-        try (ScriptedAgent agent = ScriptedAgent.start((conn, command, request) -> {
+        try (DriverTestbed bed = DriverTestbed.start(NS, NODE);
+             ScriptedAgent agent = ScriptedAgent.start((conn, command, request) -> {
             switch (command) {
                 case "guest-get-users" -> conn.send("{\"return\": " + users + "}\n");
                 case "guest-get-host-name" -> conn.send("{\"return\": {\"host-name\": \"" + hostname + "\"}}\n");
@@ -93,8 +68,8 @@ class HostileInputIT {
                 default -> conn.standard(command, request);
             }
         })) {
-            driver = new DriverProcess(api, NODE, run, kubelet, logs);
-            driver.start();
+            KubernetesClient k = bed.k;
+            DriverProcess driver = bed.driver();
 
             // a VM stored while unresponsiveAfter had no maximum, then the schema as committed
             CustomResourceDefinition crd = Serialization.unmarshal(Files.readString(Repo.root()
@@ -104,7 +79,7 @@ class HostileInputIT {
                     .getProperties().get("guestAgent").getProperties().get("unresponsiveAfter").setMaximum(null);
             try {
                 applyCrd(k, loose);
-                await("the bad VM stored", Duration.ofSeconds(30), () -> {
+                bed.await("the bad VM stored", Duration.ofSeconds(30), () -> {
                     try {
                         k.genericKubernetesResources(VMS).inNamespace(NS).resource(Serialization.unmarshal(
                                 "apiVersion: agentvisor.io/v1alpha1\nkind: VirtualMachine\nmetadata: {name: stored}\n"
@@ -114,42 +89,27 @@ class HostileInputIT {
                     } catch (KubernetesClientException e) {
                         return false;
                     }
-                }, ok -> ok, () -> "");
+                }, ok -> ok);
             } finally {
                 applyCrd(k, crd);
             }
-            DriverProcess d = driver;
-            await("the driver names the field", Duration.ofSeconds(60), d::log,
+            bed.await("the driver names the field", Duration.ofSeconds(60), driver::log,
                     l -> l.contains("VirtualMachine " + NS + "/stored cannot be read: spec.guestAgent.unresponsiveAfter:"
-                            + " 3000000000 is out of range"), () -> "");
+                            + " 3000000000 is out of range"));
 
             // a VM created after it: its pod, a real QEMU, the scripted agent on its agent socket
-            VirtualMachine vm = new VirtualMachine();
-            vm.setMetadata(new ObjectMetaBuilder().withName("flood").withNamespace(NS).build());
-            vm.setSpec(new io.agentvisor.api.v1alpha1.VirtualMachineSpec());
-            vm.getSpec().setMemory(new io.fabric8.kubernetes.api.model.Quantity("256Mi"));
-            vm = k.resource(vm).create();
-            operatorPolicy(k, "flood");
-            Pod pod = k.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("vm-flood")
-                    .withNamespace(NS).withLabels(Map.of("app.kubernetes.io/name", "agentvisor-vm", "agentvisor.io/vm",
-                            "flood", "agentvisor.io/vm-uid", vm.getMetadata().getUid()))
-                    .addNewOwnerReference().withApiVersion(Agentvisor.API_VERSION).withKind("VirtualMachine")
-                    .withName("flood").withUid(vm.getMetadata().getUid()).withController(true).endOwnerReference()
-                    .endMetadata().withNewSpec().withNodeName(NODE).withAutomountServiceAccountToken(false).addNewContainer().withName("qemu")
-                    .withImage("agentvisor/vm-launcher:test").endContainer().endSpec().build()).create();
-            // the driver refuses a symlink as agent socket: the bound socket itself moves (it stays connectable)
-            Files.move(agent.socket(), sockets.resolve("qga.sock"));
-            qemu = new ProcessBuilder("qemu-system-x86_64", "-machine", "none", "-nodefaults", "-display", "none",
-                    "-qmp", "unix:" + sockets.resolve("qmp.sock") + ",server=on,wait=off")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            Path volumes = Files.createDirectories(kubelet.resolve("pods").resolve(pod.getMetadata().getUid())
-                    .resolve("volumes").resolve("kubernetes.io~empty-dir"));
-            Files.createSymbolicLink(volumes.resolve("agentvisor-run"), sockets);
+            VirtualMachineSpec spec = new VirtualMachineSpec();
+            spec.setMemory(new Quantity("256Mi"));
+            VirtualMachine vm = bed.createVm("flood", spec);
+            operatorPolicy(bed, "flood");
+            Pod pod = bed.createPod(vm, "vm-flood", p -> p);
+            bed.startBareQemu(pod, agent.socket());
 
-            VirtualMachineStatus s = await("the flooding guest's status", Duration.ofSeconds(120), () -> status(k),
+            VirtualMachineStatus s = bed.await("the flooding guest's status", Duration.ofSeconds(120),
+                    () -> bed.status("flood"),
                     st -> st.getGuest() != null && st.getGuest().getUsers() != null
                             && st.getGuest().getHostname() != null && st.getGuest().getInterfaces() != null
-                            && st.getGuest().getFilesystems() != null, () -> d.log());
+                            && st.getGuest().getFilesystems() != null);
             GuestStatus g = s.getGuest();
             assertEquals(Bounds.USERS, g.getUsers().size());
             assertEquals("u\uFFFD[2J", g.getUsers().get(0).getUserName());
@@ -178,28 +138,7 @@ class HostileInputIT {
             HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                     "http://127.0.0.1:" + port + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ready.statusCode(), ready.body());
-        } finally {
-            if (driver != null) {
-                driver.close();
-            }
-            if (qemu != null) {
-                qemu.destroy();
-                qemu.waitFor(10, TimeUnit.SECONDS);
-            }
-            k.pods().inNamespace(NS).withName("vm-flood").withGracePeriod(0).delete();
-            k.genericKubernetesResources(VMS).inNamespace(NS).withName("flood").delete();
-            k.genericKubernetesResources(VMS).inNamespace(NS).withName("stored").delete();
-            k.nodes().withName(NODE).delete();
-            Repo.deleteRecursively(run);
-            Repo.deleteRecursively(kubelet);
-            Repo.deleteRecursively(sockets);
-            Files.deleteIfExists(logs);
         }
-    }
-
-    private static VirtualMachineStatus status(KubernetesClient k) {
-        VirtualMachine v = k.resources(VirtualMachine.class).inNamespace(NS).withName("flood").get();
-        return v == null || v.getStatus() == null ? new VirtualMachineStatus() : v.getStatus();
     }
 
     private static void applyCrd(KubernetesClient k, CustomResourceDefinition crd) {
@@ -208,41 +147,7 @@ class HostileInputIT {
     }
 
     /** What the operator would write: the effective agent settings and the node. */
-    private static void operatorPolicy(KubernetesClient k, String name) {
-        GenericKubernetesResource st = new GenericKubernetesResource();
-        st.setApiVersion(Agentvisor.API_VERSION);
-        st.setKind("VirtualMachine");
-        st.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        Map<String, Object> policy = new LinkedHashMap<>();
-        policy.put("enabled", true);
-        policy.put("responseTimeout", 5);
-        policy.put("unresponsiveAfter", 2);
-        policy.put("pollIntervals", Map.of("users", "2s", "osInfo", "60s", "interfaces", "60s", "filesystems", "60s",
-                "agentInfo", "60s"));
-        policy.put("source", "Default");
-        st.setAdditionalProperty("status", Map.of("agentPolicy", policy, "nodeName", NODE));
-        k.genericKubernetesResources(VMS).inNamespace(NS).withName(name).subresource("status").patch(
-                new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-                        .withFieldManager(Agentvisor.OPERATOR_FIELD_MANAGER).withForce(true).build(), st);
-    }
-
-    static <T> T await(String what, Duration max, Supplier<T> get, Predicate<T> ok, Supplier<String> log)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        T last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                last = get.get();
-                if (ok.test(last)) {
-                    return last;
-                }
-            } catch (RuntimeException e) {
-                // keep trying until the deadline
-            }
-            Thread.sleep(250);
-        }
-        String l = log.get();
-        throw new AssertionError(what + " not reached within " + max + "; last: " + (last instanceof String ? "(log)"
-                : String.valueOf(last)) + "\n" + l.substring(Math.max(0, l.length() - 8000)));
+    private static void operatorPolicy(DriverTestbed bed, String name) {
+        bed.operatorStatus(name, DriverTestbed.agentPolicy(5, 2, "2s", "60s"));
     }
 }
