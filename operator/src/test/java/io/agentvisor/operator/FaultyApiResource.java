@@ -40,6 +40,12 @@ public class FaultyApiResource implements QuarkusTestResourceLifecycleManager {
                 "agentvisor.launcher-image", "agentvisor/vm-launcher:it");
     }
 
+    /** After {@link KubeApiServerResource} (global, order 0): this kubeconfig is the one the operator reads. */
+    @Override
+    public int order() {
+        return 100;
+    }
+
     @Override
     public void stop() {
         System.setProperty(Config.KUBERNETES_KUBECONFIG_FILE, KubeApiServer.shared().kubeconfig().toString());

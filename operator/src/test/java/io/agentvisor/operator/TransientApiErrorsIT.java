@@ -52,7 +52,8 @@ import org.junit.jupiter.api.Test;
  * talks to the apiserver directly and plays the scheduler and the kubelet.
  */
 @QuarkusTest
-@QuarkusTestResource(FaultyApiResource.class)
+// restricted: a global resource would point every other @QuarkusTest of this module at the proxy
+@QuarkusTestResource(value = FaultyApiResource.class, restrictToAnnotatedClass = true)
 class TransientApiErrorsIT {
     static final Duration FAULTS = Duration.ofSeconds(60);
     static final Duration WRITES_FAIL = Duration.ofSeconds(40);
