@@ -32,6 +32,7 @@ public record JarProcess(Process process, Path log) implements AutoCloseable {
             throw new IllegalStateException(jar + " missing: package it first");
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(vertxCache());
         cmd.addAll(List.of(jvmArgs));
         cmd.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -111,5 +112,11 @@ public record JarProcess(Process process, Path log) implements AutoCloseable {
     @Override
     public void close() {
         Signals.terminate(process, GRACE);
+    }
+
+    /** The test JVM's Vert.x cache directory for a child JVM too (the build sets it outside /tmp), if set. */
+    public static List<String> vertxCache() {
+        String dir = System.getProperty("vertx.cacheDirBase");
+        return dir == null ? List.of() : List.of("-Dvertx.cacheDirBase=" + dir);
     }
 }

@@ -39,7 +39,9 @@ final class DriverProcess implements AutoCloseable {
     void start() {
         String jar = System.getProperty("agentvisor.driver.jar", "target/quarkus-app/quarkus-run.jar");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar));
+                "-Xmx256m"));
+        cmd.addAll(io.agentvisor.testsupport.JarProcess.vertxCache());
+        cmd.addAll(List.of("-jar", jar));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
