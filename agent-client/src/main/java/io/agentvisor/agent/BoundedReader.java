@@ -19,7 +19,7 @@ import java.util.List;
  * Every method consumes exactly the current value (the parser is on its first token), so a reader never loses its
  * place, whatever the guest sent.
  */
-final class BoundedReader {
+public final class BoundedReader {
     /** Items kept of one list (the status keeps at most 32 of any). */
     static final int MAX_ITEMS = 64;
     /** Characters kept of one string (the status keeps at most 256). */
@@ -332,7 +332,7 @@ final class BoundedReader {
      * {@code s} with every C0/C1 control, format (bidi overrides and isolates, zero-width), line/paragraph separator
      * and unpaired surrogate character replaced by U+FFFD: harmless on a terminal and in a status.
      */
-    static String printable(String s) {
+    public static String printable(String s) {
         if (s == null) {
             return null;
         }

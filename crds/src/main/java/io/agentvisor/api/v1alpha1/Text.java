@@ -1,13 +1,12 @@
 package io.agentvisor.api.v1alpha1;
 
+import io.agentvisor.agent.BoundedReader;
+
 /**
  * Strings that reach the API from places we do not control (guest agent replies, stored objects, other components'
  * messages): bounded in length and without characters that act on a terminal or reorder text.
  */
 public final class Text {
-    /** What replaces a control, format (bidi) or unpaired surrogate character. */
-    public static final char REPLACEMENT = '\uFFFD';
-
     private Text() {
     }
 
@@ -16,30 +15,7 @@ public final class Text {
      * zero-width characters) and unpaired surrogate replaced by U+FFFD; null stays null.
      */
     public static String printable(String s) {
-        if (s == null) {
-            return null;
-        }
-        StringBuilder b = null;
-        int i = 0;
-        while (i < s.length()) {
-            int cp = s.codePointAt(i);
-            int n = Character.charCount(cp);
-            int type = Character.getType(cp);
-            boolean bad = type == Character.CONTROL || type == Character.FORMAT || type == Character.SURROGATE
-                    || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
-            if (bad && b == null) {
-                b = new StringBuilder(s.length()).append(s, 0, i);
-            }
-            if (b != null) {
-                if (bad) {
-                    b.append(REPLACEMENT);
-                } else {
-                    b.append(s, i, i + n);
-                }
-            }
-            i += n;
-        }
-        return b == null ? s : b.toString();
+        return BoundedReader.printable(s); // the agent client cleans guest replies the same way while it parses them
     }
 
     /**
