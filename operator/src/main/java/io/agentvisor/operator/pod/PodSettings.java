@@ -58,12 +58,4 @@ public record PodSettings(String launcherImage, String imagePullPolicy, int tbSi
         launcherJvmOptions = List.copyOf(launcherJvmOptions);
         Objects.requireNonNull(acceleration, Acceleration.KEY);
     }
-
-    /** Settings with TCG. */
-    public PodSettings(String launcherImage, String imagePullPolicy, int tbSizeMiB, long memoryOverheadMiB,
-            int cpuRequestMilliPerCore, long terminationGraceSeconds, long guestShutdownWaitSeconds,
-            List<String> launcherJvmOptions) {
-        this(launcherImage, imagePullPolicy, tbSizeMiB, memoryOverheadMiB, cpuRequestMilliPerCore,
-                terminationGraceSeconds, guestShutdownWaitSeconds, launcherJvmOptions, Acceleration.TCG);
-    }
 }

@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class VmPodBuilderTest {
     static final String UID = "0b7c3d2e-1111-4a2b-8c3d-123456789abc";
     static final PodSettings SETTINGS = new PodSettings("registry.local/agentvisor/vm-launcher:1", "IfNotPresent", 32,
-            160, 100, 90, 15, PodSettings.DEFAULT_JVM_OPTIONS);
+            160, 100, 90, 15, PodSettings.DEFAULT_JVM_OPTIONS, Acceleration.TCG);
 
     static VirtualMachine vm(String name) {
         VirtualMachine vm = new VirtualMachine();
