@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 PACKAGES=(qemu-system-x86 qemu-guest-agent busybox-static cpio etcd-server golang-go
           golang-github-modern-go-reflect2-dev dpkg-dev openssl xz-utils rsync make procps
           containerd runc containernetworking-plugins umoci mmdebstrap socat iptables iproute2 conntrack
-          util-linux ca-certificates)
+          util-linux ca-certificates gcc libc6-dev)
 K8S_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 K8S_VERSION=1.20.2
 

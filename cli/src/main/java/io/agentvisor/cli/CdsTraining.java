@@ -72,7 +72,7 @@ public final class CdsTraining {
     }
 
     private static int run(String... args) {
-        return Main.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), args);
+        return Main.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), false, args);
     }
 
     private static final String VM = """

@@ -26,7 +26,8 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        int code = run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        int code = run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), System.console() != null,
+                args);
         stopHttpSelectors();
         System.exit(code);
     }
@@ -53,7 +54,7 @@ public final class Main implements Runnable {
 
     /** The verbs, in the order {@code --help} lists them. */
     private static final List<String> VERBS = List.of("agent-command", "guestinfo", "guest-agent-timeout", "status",
-            "help");
+            "daemon", "help");
 
     /** A new command object for a verb (a switch: method references would each be linked anew on every start). */
     private static Object verb(String name) {
@@ -66,6 +67,8 @@ public final class Main implements Runnable {
                 return new GuestAgentTimeoutCommand();
             case "status":
                 return new StatusCommand();
+            case "daemon":
+                return new DaemonCommand();
             case "help":
                 return new CommandLine.HelpCommand();
             default:
@@ -91,11 +94,15 @@ public final class Main implements Runnable {
         return cl;
     }
 
-    /** Runs the CLI in-process and returns its exit code (tests use this). */
-    public static int run(PrintWriter out, PrintWriter err, String... args) {
+    /**
+     * Runs the CLI in-process and returns its exit code: for {@link #main}, a {@link CliDaemon} call and tests.
+     * {@code terminal}: whether stdin and stdout are a terminal (help is coloured only then).
+     */
+    public static int run(PrintWriter out, PrintWriter err, boolean terminal, String... args) {
         CommandLine cl = commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
+        cl.setColorScheme(CommandLine.Help.defaultColorScheme(ansi(terminal)));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         // usage errors: one line on stderr, no usage dump
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -125,6 +132,25 @@ public final class Main implements Runnable {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * Picocli's automatic choice on Linux, with the terminal given instead of asked of {@code System.console()}
+     * (a daemon's console is not the caller's): NO_COLOR and CLICOLOR_FORCE win, CLICOLOR=0 turns colour off,
+     * otherwise colour on a terminal only.
+     */
+    static CommandLine.Help.Ansi ansi(boolean terminal) {
+        if (System.getenv("NO_COLOR") != null) {
+            return CommandLine.Help.Ansi.OFF;
+        }
+        String force = System.getenv("CLICOLOR_FORCE");
+        if (force != null && !force.equals("0")) {
+            return CommandLine.Help.Ansi.ON;
+        }
+        if ("0".equals(System.getenv("CLICOLOR")) || "OFF".equals(System.getenv("ConEmuANSI"))) {
+            return CommandLine.Help.Ansi.OFF;
+        }
+        return terminal ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF;
     }
 
     /** By name: a verb that never touched the cluster must not load the Kubernetes client to find out. */

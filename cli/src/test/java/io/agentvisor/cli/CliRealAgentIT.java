@@ -3,12 +3,12 @@ package io.agentvisor.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.agentvisor.testsupport.BinAgentvisor;
+import io.agentvisor.testsupport.Cmd;
 import io.agentvisor.testsupport.HostQemuGa;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -75,17 +75,16 @@ class CliRealAgentIT {
     }
 
     @Test
-    void binAgentvisorRunsThePackagedCli() throws Exception {
-        Path root = Path.of(System.getProperty("agentvisor.root", "..")).toAbsolutePath().normalize();
+    void binAgentvisorRunsThePackagedCli() {
         try (HostQemuGa ga = HostQemuGa.start("-b", "guest-shutdown")) {
-            Process p = new ProcessBuilder(root.resolve("bin/agentvisor").toString(), "agent-command", "--socket",
-                    ga.socket().toString(), "{\"execute\":\"guest-ping\"}").start();
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, p.exitValue(), out + err);
-            assertEquals("{\"return\":{}}", out.strip());
-            assertTrue(Files.exists(root.resolve("cli/target/lib")));
+            for (String daemon : new String[] {"on", "off"}) {
+                Cmd.Result r = BinAgentvisor.run(Map.of("AGENTVISOR_CLI_DAEMON", daemon), 60, "agent-command", "--socket",
+                        ga.socket().toString(), "{\"execute\":\"guest-ping\"}");
+                assertEquals(0, r.exitCode(), daemon + ": " + r.output());
+                assertEquals("{\"return\":{}}", r.output().strip(), daemon);
+            }
+        } finally {
+            BinAgentvisor.stopDaemons();
         }
     }
 }

@@ -6,13 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentvisor.testsupport.BinAgentvisor;
 import io.agentvisor.testsupport.ChartOnNode;
 import io.agentvisor.testsupport.Cmd;
-import io.agentvisor.testsupport.Repo;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -140,9 +138,7 @@ class GuestOperationsIT {
 
     /** {@code bin/agentvisor} as the cluster user (admin kubeconfig). */
     static Cmd.Result cli(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Repo.root().resolve("bin/agentvisor").toString()));
-        cmd.addAll(List.of(args));
-        return Cmd.run(cmd, Map.of("KUBECONFIG", sys.cluster.kubeconfig().toString()), 180);
+        return BinAgentvisor.run(Map.of("KUBECONFIG", sys.cluster.kubeconfig().toString()), 180, args);
     }
 
     @Test

@@ -16,6 +16,7 @@ import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
 import io.agentvisor.api.v1alpha1.Phase;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
+import io.agentvisor.testsupport.BinAgentvisor;
 import io.agentvisor.testsupport.ChartOnNode;
 import io.agentvisor.testsupport.Cmd;
 import io.agentvisor.testsupport.HostProcesses;
@@ -913,8 +914,8 @@ class ReliabilityIT {
         Summary.check("a policy edit still resolves and applies on the other VMs (responseTimeout " + timeout
                 + "); no pod, no QEMU for the unreadable one");
 
-        Cmd.Result cli = Cmd.run(List.of(Repo.root().resolve("bin/agentvisor").toString(), "status", "-n", NS),
-                Map.of("KUBECONFIG", sys.cluster.kubeconfig().toString()), 120);
+        Cmd.Result cli = BinAgentvisor.run(Map.of("KUBECONFIG", sys.cluster.kubeconfig().toString()), 120, "status", "-n",
+                NS);
         // the CLI reads what it shows; when that includes the bad field it says so (exit 6), else it lists the VM
         assertTrue(cli.exitCode() == 0 || cli.exitCode() == 6 && cli.output().contains("unresponsiveAfter"), cli.output());
         for (String vm : List.of(A, B, "rel-unreadable")) {
