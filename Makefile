@@ -7,7 +7,7 @@ KUBECONFIG_LOCAL := $(CURDIR)/.agentvisor/kubeconfig
 
 help:
 	@echo "make run           local Kubernetes node + Agentvisor installed by its Helm chart + example VM (foreground)"
-	@echo "make down          stop what make run started (VMs gracefully, then the cluster)"
+	@echo "make down          stop what make run started (VMs gracefully, then the cluster) and the CLI daemons"
 	@echo "make test          install what is missing, then run the whole suite"
 	@echo "make deps          Debian packages, Kubernetes 1.20.2 binaries, tiny guest (cached in ~/.cache/agentvisor)"
 	@echo "make build         compile everything (no tests); bin/agentvisor and bin/helm work afterwards"
@@ -25,6 +25,7 @@ down:
 	  pid=$$(cat .agentvisor/run.pid); echo "stopping make run (pid $$pid)"; kill -TERM $$pid; \
 	  while kill -0 $$pid 2>/dev/null; do sleep 0.5; done; echo "stopped"; \
 	else echo "make run is not running"; bash scripts/stop-vms.sh $(KUBECONFIG_LOCAL); bash scripts/cluster.sh down; fi
+	@if [ -f cli/target/agentvisor-cli.jar ]; then bin/agentvisor daemon stop; fi
 
 deps:
 	@bash scripts/deps.sh all

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.agentvisor.agent.ScriptedAgent;
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
 import io.agentvisor.api.v1alpha1.Boot;
 import io.agentvisor.api.v1alpha1.Phase;
@@ -248,13 +249,17 @@ class CliDaemonIT {
     @Test
     void aCallerThatGoesAwayCancelsItsCallAndAnIdleDaemonEnds() throws Exception {
         Map<String, String> idle = Map.of("AGENTVISOR_CLI_DAEMON_IDLE", "2");
-        try (HostQemuGa frozen = HostQemuGa.start("-b", "guest-shutdown")) {
-            frozen.freeze();
-            // -2 blocks: only the caller going away can end this call
-            Process caller = start(Repo.root(), idle, "agent-command", "--socket", frozen.socket().toString(),
+        // an agent that syncs and then never answers: with -2 (block) only the caller going away ends this call
+        try (ScriptedAgent silent = ScriptedAgent.start((c, cmd, req) -> {
+            if (!cmd.equals("guest-ping")) {
+                c.standard(cmd, req);
+            }
+        })) {
+            Process caller = start(Repo.root(), idle, "agent-command", "--socket", silent.socket().toString(),
                     "--timeout", "Block", "{\"execute\":\"guest-ping\"}");
             await("the daemon runs the call").atMost(Duration.ofMinutes(1)).until(() -> daemonPids().size() == 1
-                    && callThreads(daemonPids().get(0)) > 0);
+                    && callThreads(daemonPids().get(0)) > 0 && silent.received().stream()
+                            .anyMatch(r -> r.contains("guest-ping")));
             long pid = daemonPids().get(0);
             caller.destroy();
             assertTrue(caller.waitFor(30, TimeUnit.SECONDS));
@@ -263,7 +268,6 @@ class CliDaemonIT {
             try (Stream<Path> left = Files.list(DIR)) {
                 assertEquals(List.of(), left.toList(), "an idle daemon removes its files");
             }
-            frozen.thaw();
         }
     }
 
