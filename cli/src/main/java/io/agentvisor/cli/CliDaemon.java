@@ -178,11 +178,21 @@ public final class CliDaemon {
         System.exit(0);
     }
 
-    /** Ends the daemon when it has been idle long enough, its socket is gone or replaced, or its jar changed. */
+    /**
+     * Ends the daemon when it has been idle long enough, its socket is gone or replaced, or its jar changed. Once
+     * the calls have paused it collects their garbage: the JDK 17 HTTP client has no close, its selector thread
+     * ends only when the client is collected, and a resident JVM should shrink back between bursts of calls.
+     */
     private void watch(ServerSocketChannel server) {
+        long collectedAfter = lastCall.get();
         while (true) {
             sleep(500);
-            boolean idle = active.get() == 0 && System.nanoTime() - lastCall.get() > idleNanos;
+            long last = lastCall.get();
+            if (active.get() == 0 && last != collectedAfter && System.nanoTime() - last > 1_000_000_000L) {
+                System.gc();
+                collectedAfter = last;
+            }
+            boolean idle = active.get() == 0 && System.nanoTime() - last > idleNanos;
             boolean orphaned = !Objects.equals(fileKey(socket), socketFileKey);
             boolean rebuilt;
             try {
