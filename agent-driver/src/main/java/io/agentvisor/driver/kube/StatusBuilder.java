@@ -21,7 +21,7 @@ import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentLink;
 import io.agentvisor.driver.poll.AgentView;
-import io.agentvisor.driver.poll.GuestFacts;
+import io.agentvisor.driver.poll.AgentView.GuestFacts;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

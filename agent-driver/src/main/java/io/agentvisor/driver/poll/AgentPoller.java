@@ -1,5 +1,7 @@
 package io.agentvisor.driver.poll;
 
+import io.agentvisor.driver.poll.AgentLink.AgentFailure;
+import io.agentvisor.driver.poll.AgentView.GuestFacts;
 import io.agentvisor.api.v1alpha1.PollGroup;
 import io.agentvisor.agent.AgentCommand;
 import io.agentvisor.agent.AgentOutcome;

@@ -1,5 +1,6 @@
 package io.agentvisor.driver.kube;
 
+import io.agentvisor.driver.kube.VmState.RunState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,7 +11,7 @@ import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentLink;
 import io.agentvisor.driver.poll.AgentView;
-import io.agentvisor.driver.poll.GuestFacts;
+import io.agentvisor.driver.poll.AgentView.GuestFacts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.agentvisor.driver.poll;
 
+import io.agentvisor.driver.poll.AgentLink.AgentFailure;
+import io.agentvisor.driver.poll.AgentView.GuestFacts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
