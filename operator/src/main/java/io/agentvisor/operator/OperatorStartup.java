@@ -13,7 +13,7 @@ import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * Starts the controllers only after the configuration ({@link ProductDefaults#check}) and {@link Preflight} passed
+ * Starts the controllers only after the configuration ({@link OperatorConfig#problem}) and {@link Preflight} passed
  * (QOSDK's own start is disabled with {@code quarkus.operator-sdk.start-operator=false}); otherwise logs one line and
  * exits with status 1. Runs before QOSDK's own start-up listener (priority 3123).
  */
@@ -23,7 +23,7 @@ public class OperatorStartup {
 
     void onStart(@Observes @Priority(2000) StartupEvent event, KubernetesClient client, Instance<Operator> operator,
             OperatorConfig config, ApiReachability api) {
-        var problem = ProductDefaults.check(config).or(() -> VmPodConfig.check(config))
+        var problem = config.problem()
                 .or(() -> Preflight.check(client.getConfiguration(), config.startupTimeout()));
         if (problem.isPresent()) {
             LOG.error("agentvisor-operator cannot start: " + problem.get());
