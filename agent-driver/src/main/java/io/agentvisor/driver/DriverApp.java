@@ -2,8 +2,8 @@ package io.agentvisor.driver;
 
 import io.agentvisor.driver.kube.DriverConfig;
 import io.agentvisor.driver.kube.NodeDriver;
-import io.agentvisor.driver.poll.AgentMetrics;
 import io.agentvisor.driver.kvm.KvmResource;
+import io.agentvisor.driver.poll.AgentMetrics;
 import io.agentvisor.driver.qemu.Accelerator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;

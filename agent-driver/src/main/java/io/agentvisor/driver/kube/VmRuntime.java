@@ -1,18 +1,18 @@
 package io.agentvisor.driver.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentvisor.agent.ShutdownMode;
+import io.agentvisor.agent.GuestCommands.ShutdownMode;
 import io.agentvisor.api.v1alpha1.Agentvisor;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
-import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
+import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.driver.credentials.CredentialSync;
 import io.agentvisor.driver.credentials.VmCredentials;
+import io.agentvisor.driver.kube.VmState.RunState;
+import io.agentvisor.driver.kube.VmState.RunState.Reason;
 import io.agentvisor.driver.poll.AgentPoller;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
-import io.agentvisor.driver.kube.VmState.RunState;
-import io.agentvisor.driver.kube.VmState.RunState.Reason;
 import io.agentvisor.driver.qemu.Accelerator;
 import io.agentvisor.driver.qemu.ProcFs;
 import io.agentvisor.qmp.AgentChannel;

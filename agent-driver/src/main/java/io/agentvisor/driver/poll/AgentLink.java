@@ -1,6 +1,6 @@
 package io.agentvisor.driver.poll;
 
-import io.agentvisor.agent.PendingCall;
+import io.agentvisor.agent.GuestAgent.PendingCall;
 import java.time.Instant;
 
 /**

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.agentvisor.agent.AgentOutcome;
-import io.agentvisor.agent.PendingCall;
+import io.agentvisor.agent.GuestAgent.PendingCall;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
-import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentLink;
+import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
 import io.agentvisor.driver.poll.AgentView.GuestFacts;
 import java.time.Duration;

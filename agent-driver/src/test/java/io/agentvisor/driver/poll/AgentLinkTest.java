@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.agentvisor.agent.AgentOutcome;
-import io.agentvisor.agent.PendingCall;
+import io.agentvisor.agent.GuestAgent.PendingCall;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
