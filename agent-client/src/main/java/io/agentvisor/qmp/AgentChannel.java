@@ -3,6 +3,7 @@ package io.agentvisor.qmp;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agentvisor.agent.AgentCommand.VmEvent;
 import io.agentvisor.agent.GuestAgent;
+import io.agentvisor.qmp.QmpClient.QmpEvent;
 import java.time.Duration;
 import java.util.Optional;
 

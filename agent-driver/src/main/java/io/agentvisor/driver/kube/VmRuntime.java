@@ -17,7 +17,7 @@ import io.agentvisor.driver.qemu.Accelerator;
 import io.agentvisor.driver.qemu.ProcFs;
 import io.agentvisor.qmp.AgentChannel;
 import io.agentvisor.qmp.QmpClient;
-import io.agentvisor.qmp.QmpEvent;
+import io.agentvisor.qmp.QmpClient.QmpEvent;
 import io.agentvisor.qmp.QmpException;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;

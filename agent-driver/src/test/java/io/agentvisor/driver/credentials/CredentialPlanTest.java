@@ -23,8 +23,6 @@ class CredentialPlanTest {
     static final String KEY_B = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb bob@example";
     static final String PASSWORD = "s3cr3t-Pa55 word";
 
-
-
     static Map<String, byte[]> data(String... kv) {
         Map<String, byte[]> m = new TreeMap<>();
         for (int i = 0; i < kv.length; i += 2) {

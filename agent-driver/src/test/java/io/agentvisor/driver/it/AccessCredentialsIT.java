@@ -92,8 +92,6 @@ class AccessCredentialsIT {
                         && Boolean.TRUE.equals(v.getStatus().getAgent().getResponsive()));
     }
 
-
-
     /** The operator's part of the VM's status: placed on NODE, timeout 3, these commands blocked. */
     static void operatorPolicy(List<String> blocked) {
         Map<String, Object> policy = DriverTestbed.agentPolicy(3, 2, "5s", "20s");

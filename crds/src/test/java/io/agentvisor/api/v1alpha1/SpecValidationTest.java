@@ -148,8 +148,6 @@ class SpecValidationTest {
         assertEquals(List.of("spec.memory: 64Ei is more than the maximum of 16Ti"), errors);
     }
 
-
-
     @Test
     void accessCredentialsNameTheirSecretAndUsers() {
         VirtualMachineSpec spec = vm("/var/lib/agentvisor/images/k");

@@ -326,8 +326,6 @@ class VmPodBuilderTest {
         assertTrue(none.contains("-nic none") && !none.contains("-netdev"), none);
     }
 
-
-
     @Test
     void eachAccessCredentialSecretIsAReadOnlyVolumeOfTheQemuContainer() {
         VirtualMachine vm = vm("web-1");
