@@ -71,4 +71,12 @@ public final class AgentCommand<T> {
     public String toString() {
         return new String(wire, 0, wire.length - 1, StandardCharsets.UTF_8);
     }
+
+    /**
+     * What QEMU reports about the VM (QMP events) that completes an agent call which gets no reply: libvirt's
+     * await_event. guest-shutdown's powerdown and halt modes await {@link #SHUTDOWN}, its reboot mode {@link #RESET}.
+     */
+    public enum VmEvent {
+        SHUTDOWN, RESET
+    }
 }

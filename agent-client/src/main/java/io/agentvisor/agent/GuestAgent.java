@@ -1,11 +1,13 @@
 package io.agentvisor.agent;
 
+import io.agentvisor.agent.AgentCommand.VmEvent;
 import io.agentvisor.agent.AgentOutcome.AgentError;
 import io.agentvisor.agent.AgentOutcome.CommandError;
 import io.agentvisor.agent.AgentOutcome.NotConnected;
 import io.agentvisor.agent.AgentOutcome.NotResponding;
 import io.agentvisor.agent.AgentOutcome.Phase;
 import io.agentvisor.agent.AgentOutcome.Success;
+import io.agentvisor.agent.GuestCommands.ShutdownMode;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.StandardProtocolFamily;
@@ -1075,5 +1077,13 @@ public final class GuestAgent implements AutoCloseable {
         int n = Math.min(len, 80);
         String s = new String(line, 0, n, StandardCharsets.UTF_8).replaceAll("\\p{Cntrl}", "?");
         return "'" + s + (len > n ? "…' (" + len + " bytes)" : "'");
+    }
+
+    /**
+     * The call an agent is busy with: its command, the phase it waits in (SYNC or COMMAND) and since when it has
+     * been the agent's current call, and whether its command waits forever (Block). With a Block timeout this is the
+     * one thing left to observe while it waits.
+     */
+    public record PendingCall(String command, Phase phase, Instant since, boolean blocking) {
     }
 }

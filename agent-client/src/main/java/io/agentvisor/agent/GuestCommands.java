@@ -1,5 +1,7 @@
 package io.agentvisor.agent;
 
+import java.util.Locale;
+import io.agentvisor.agent.AgentCommand.VmEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -333,5 +335,14 @@ public final class GuestCommands {
 
     private static ObjectNode request(String name) {
         return NODES.objectNode().put("execute", name);
+    }
+
+    /** guest-shutdown's {@code mode}. */
+    public enum ShutdownMode {
+        POWERDOWN, REBOOT, HALT;
+
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 }

@@ -1,8 +1,9 @@
 package io.agentvisor.qmp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.agentvisor.agent.AgentCommand.VmEvent;
 import io.agentvisor.agent.GuestAgent;
-import io.agentvisor.agent.VmEvent;
+import io.agentvisor.qmp.QmpClient.QmpEvent;
 import java.time.Duration;
 import java.util.Optional;
 

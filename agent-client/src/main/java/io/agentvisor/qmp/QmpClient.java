@@ -257,4 +257,15 @@ public final class QmpClient implements AutoCloseable {
             // the listener's problem
         }
     }
+
+    /** An asynchronous QMP event, e.g. SHUTDOWN {"guest":true,"reason":"guest-shutdown"}, RESET, STOP, RESUME. */
+    public record QmpEvent(String name, JsonNode data) {
+        public boolean guestInitiated() {
+            return data != null && data.path("guest").asBoolean(false);
+        }
+
+        public String reason() {
+            return data == null ? "" : data.path("reason").asText("");
+        }
+    }
 }

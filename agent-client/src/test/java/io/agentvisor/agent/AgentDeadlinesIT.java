@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.agentvisor.agent.AgentOutcome.NotResponding;
 import io.agentvisor.agent.AgentOutcome.Phase;
 import io.agentvisor.agent.AgentOutcome.Success;
+import io.agentvisor.agent.GuestAgent.PendingCall;
 import io.agentvisor.testsupport.HostQemuGa;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;

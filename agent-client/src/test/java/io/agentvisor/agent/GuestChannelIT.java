@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.agentvisor.agent.AgentOutcome.NotConnected;
+import io.agentvisor.agent.GuestCommands.ShutdownMode;
 import io.agentvisor.qmp.AgentChannel;
 import io.agentvisor.qmp.QmpClient;
 import io.agentvisor.testsupport.TinyGuest;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.agentvisor.agent.AgentCommand.VmEvent;
+import io.agentvisor.agent.GuestCommands.ShutdownMode;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;

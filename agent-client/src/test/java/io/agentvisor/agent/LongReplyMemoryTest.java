@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.agentvisor.agent.ReplyFramer.Event;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -52,13 +53,7 @@ class LongReplyMemoryTest {
     void aReplyThatFindsNoRoomIsAnAgentErrorAndShortOnesGoOn() throws Exception {
         String big = "{\"return\": {\"host-name\": \"" + "y".repeat(100_000) + "\"}}\n";
         try (AgentRuntime runtime = AgentRuntime.create(1, null, 0);
-             ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> {
-                 if (cmd.equals("guest-get-host-name")) {
-                     c.send(big);
-                 } else {
-                     c.standard(cmd, req);
-                 }
-             })) {
+             ScriptedAgent sa = hostNameReplying(big)) {
             GuestAgent agent = runtime.open(sa.socket());
             AgentOutcome<String> o = agent.callAndWait(GuestCommands.hostName());
             AgentOutcome.AgentError<String> e = assertInstanceOf(AgentOutcome.AgentError.class, o, o::message);
@@ -66,17 +61,22 @@ class LongReplyMemoryTest {
             assertTrue(agent.callAndWait(GuestCommands.ping()).isSuccess());
         }
         try (AgentRuntime runtime = AgentRuntime.create();
-             ScriptedAgent sa = ScriptedAgent.start((c, cmd, req) -> {
-                 if (cmd.equals("guest-get-host-name")) {
-                     c.send(big);
-                 } else {
-                     c.standard(cmd, req);
-                 }
-             })) {
+             ScriptedAgent sa = hostNameReplying(big)) {
             GuestAgent agent = runtime.open(sa.socket());
             String h = agent.callAndWait(GuestCommands.hostName()).value();
             assertEquals(BoundedReader.MAX_CHARS, h.length());
             assertEquals(0, runtime.lineMemory().used(), "given back once the reply was read");
         }
+    }
+
+    /** An agent that answers guest-get-host-name with {@code reply} and everything else as qemu-ga does. */
+    private static ScriptedAgent hostNameReplying(String reply) throws IOException {
+        return ScriptedAgent.start((c, cmd, req) -> {
+            if (cmd.equals("guest-get-host-name")) {
+                c.send(reply);
+            } else {
+                c.standard(cmd, req);
+            }
+        });
     }
 }

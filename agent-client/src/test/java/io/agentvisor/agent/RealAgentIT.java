@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.agentvisor.agent.AgentOutcome.CommandError;
 import io.agentvisor.agent.AgentOutcome.NotResponding;
 import io.agentvisor.agent.AgentOutcome.Phase;
+import io.agentvisor.agent.GuestCommands.ShutdownMode;
 import io.agentvisor.testsupport.HostQemuGa;
 import java.time.Duration;
 import java.time.Instant;

@@ -11,6 +11,7 @@ import io.agentvisor.agent.AgentOutcome.NotConnected;
 import io.agentvisor.agent.AgentOutcome.NotResponding;
 import io.agentvisor.agent.AgentOutcome.Phase;
 import io.agentvisor.agent.AgentOutcome.Success;
+import io.agentvisor.agent.GuestCommands.ShutdownMode;
 import io.agentvisor.testsupport.Await;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.agentvisor.agent.GuestCommands.ShutdownMode;
 import io.agentvisor.testsupport.TinyGuest;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

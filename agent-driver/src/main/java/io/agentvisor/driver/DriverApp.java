@@ -3,10 +3,13 @@ package io.agentvisor.driver;
 import io.agentvisor.driver.kube.DriverConfig;
 import io.agentvisor.driver.kube.NodeDriver;
 import io.agentvisor.driver.kvm.KvmResource;
+import io.agentvisor.driver.poll.AgentMetrics;
 import io.agentvisor.driver.qemu.Accelerator;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -14,18 +17,26 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 
 /**
  * Wires the driver into Quarkus: on start it attaches to the node's VM pods and probes KVM (in the background:
  * attaching never waits for the probe; again every {@code agentvisor.driver.kvm.reprobe-interval}), offering the
  * KVM device plugin while the probe passes; on shutdown it only lets go, every VM keeps running.
+ * <p>
+ * Ready = the driver watches its node's VM pods and their VMs (both informers connected). This is the "driver is
+ * watching" signal: the DaemonSet pod's readiness, which is what a node's health is read from.
  */
+@Readiness
 @ApplicationScoped
-public class DriverApp {
+public class DriverApp implements HealthCheck {
     private static final Logger LOG = Logger.getLogger(DriverApp.class);
 
     @Inject
@@ -34,8 +45,6 @@ public class DriverApp {
     KubernetesClient client;
     @Inject
     MeterRegistry registry;
-    @Inject
-    KvmSettings kvmSettings;
 
     private volatile NodeDriver driver;
     private volatile KvmResource kvmResource;
@@ -43,6 +52,7 @@ public class DriverApp {
 
     void onStart(@Observes StartupEvent ev) {
         try {
+            DriverSettings.Kvm kvmSettings = settings.kvm();
             DriverConfig config = new DriverConfig(settings.nodeName(), Path.of(settings.runDir()),
                     Path.of(settings.kubeletRootDir()), Path.of(settings.procDir()), settings.qemuBinary(),
                     Path.of(settings.kvmDevice()), settings.kvmProbeTimeout());
@@ -100,7 +110,40 @@ public class DriverApp {
         }
     }
 
-    NodeDriver driver() {
-        return driver;
+    @Override
+    public HealthCheckResponse call() {
+        NodeDriver d = driver;
+        boolean watching = d != null && d.watching();
+        return HealthCheckResponse.named("vm-pod-watch").status(watching)
+                .withData("vmPodsAttached", d == null ? 0 : d.runningVms()).build();
+    }
+
+    /**
+     * agentvisor_agent_call_seconds{command,outcome} (histogram), agentvisor_agent_timeouts_total{vm},
+     * agentvisor_agent_reconnects_total{vm}. Commands are qemu-ga's names (a bounded set), VMs namespace/name.
+     */
+    private static final class MicrometerAgentMetrics implements AgentMetrics {
+        private final MeterRegistry registry;
+
+        MicrometerAgentMetrics(MeterRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public void call(String vm, String command, String outcome, Duration took) {
+            Timer.builder("agentvisor.agent.call").description("guest agent call duration by command and outcome")
+                    .tag("command", command).tag("outcome", outcome).publishPercentileHistogram()
+                    .register(registry).record(took);
+            if (outcome.equals("timeout")) {
+                Counter.builder("agentvisor.agent.timeouts").description("guest agent calls that timed out, by VM")
+                        .tag("vm", vm).register(registry).increment();
+            }
+        }
+
+        @Override
+        public void reconnected(String vm) {
+            Counter.builder("agentvisor.agent.reconnects").description("guest agent answering again after losing it")
+                    .tag("vm", vm).register(registry).increment();
+        }
     }
 }

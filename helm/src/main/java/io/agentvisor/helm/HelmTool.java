@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * {@code bin/helm}: the helm verbs Agentvisor's users and scripts need (install, upgrade --install, uninstall,
@@ -96,16 +99,7 @@ public final class HelmTool {
     private static Release install(Args a) {
         InstallCommand c = new Helm(chart(a.positional.get(1))).install().withName(a.positional.get(0))
                 .withNamespace(a.namespace).withKubeConfig(a.kubeconfig());
-        if (a.createNamespace) {
-            c.createNamespace();
-        }
-        if (a.waitReady) {
-            c.waitReady().withTimeout(a.timeoutSeconds);
-        }
-        if (a.valuesFile != null) {
-            c.withValuesFile(a.valuesFile);
-        }
-        a.values.forEach(c::set);
+        shared(a, c::createNamespace, t -> c.waitReady().withTimeout(t), c::withValuesFile, c::set);
         return c.call();
     }
 
@@ -115,17 +109,23 @@ public final class HelmTool {
         if (a.install || a.verb.equals("install")) {
             c.install();
         }
+        shared(a, c::createNamespace, t -> c.waitReady().withTimeout(t), c::withValuesFile, c::set);
+        return c.call();
+    }
+
+    /** The options install and upgrade have in common (helm-java's two commands share no type for them). */
+    private static void shared(Args a, Runnable createNamespace, IntConsumer waitReady, Consumer<Path> valuesFile,
+            BiConsumer<String, Object> set) {
         if (a.createNamespace) {
-            c.createNamespace();
+            createNamespace.run();
         }
         if (a.waitReady) {
-            c.waitReady().withTimeout(a.timeoutSeconds);
+            waitReady.accept(a.timeoutSeconds);
         }
         if (a.valuesFile != null) {
-            c.withValuesFile(a.valuesFile);
+            valuesFile.accept(a.valuesFile);
         }
-        a.values.forEach(c::set);
-        return c.call();
+        a.values.forEach(set);
     }
 
     private static Path chart(String path) {

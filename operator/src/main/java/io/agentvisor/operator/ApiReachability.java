@@ -79,7 +79,7 @@ public class ApiReachability implements AutoCloseable {
             lastContact = clock.instant();
             problem = null;
         } catch (Exception e) {
-            String why = Preflight.rootCause(e);
+            String why = OperatorStartup.rootCause(e);
             if (problem == null) {
                 LOG.warnf("Kubernetes API at %s not reachable: %s", url, why);
             }

@@ -4,13 +4,22 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import io.agentvisor.agent.ResponseTimeout;
+import io.agentvisor.operator.pod.Acceleration;
+import io.agentvisor.operator.pod.PodSettings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
-/** Operator settings ({@code agentvisor.*} in application.properties, or AGENTVISOR_* environment variables). */
+/**
+ * Operator settings ({@code agentvisor.*} in application.properties, or AGENTVISOR_* environment variables), and
+ * what they are parsed into: {@link #responseTimeout()}, {@link #podSettings()}, checked once at start-up
+ * ({@link #problem()}).
+ */
 @ConfigMapping(prefix = "agentvisor")
 public interface OperatorConfig {
+    /** The configuration key of the product default response timeout (env {@code AGENTVISOR_DEFAULT_RESPONSE_TIMEOUT}). */
+    String RESPONSE_TIMEOUT_KEY = "agentvisor.default-response-timeout";
 
     Images images();
 
@@ -37,15 +46,51 @@ public interface OperatorConfig {
      * {@code agentvisor.default-response-timeout}: the product default guest agent response timeout, for VMs that
      * neither set {@code spec.guestAgent.responseTimeout} nor are matched by a GuestAgentPolicy that sets one. The
      * forms of the API: an integer &ge; -2 (libvirt's meaning) or {@code Block}, {@code Default}, {@code NoWait}.
-     * Checked at start-up ({@link ProductDefaults#responseTimeout(String)}).
+     * Checked at start-up ({@link #parseResponseTimeout(String)}).
      */
-    @WithName(ProductDefaults.RESPONSE_TIMEOUT_KEY_SUFFIX)
+    @WithName("default-response-timeout")
     @WithDefault("Default")
     String defaultResponseTimeout();
 
     /** How long the start-up check waits for the API before giving up. */
     @WithDefault("5s")
     Duration startupTimeout();
+
+    /**
+     * A configured default response timeout, in the forms of the API (see {@link ResponseTimeout#parse}).
+     *
+     * @throws IllegalArgumentException with one line naming {@link #RESPONSE_TIMEOUT_KEY} and the reason
+     */
+    static ResponseTimeout parseResponseTimeout(String configured) {
+        return ResponseTimeout.parse(configured, RESPONSE_TIMEOUT_KEY);
+    }
+
+    /** The product default response timeout, parsed (see {@link #parseResponseTimeout(String)}). */
+    default ResponseTimeout responseTimeout() {
+        return parseResponseTimeout(defaultResponseTimeout());
+    }
+
+    /**
+     * The VM pods' settings ({@code agentvisor.launcher-image}, {@code agentvisor.vm.*}), or an
+     * IllegalArgumentException naming the configuration key and the reason.
+     */
+    default PodSettings podSettings() {
+        Vm vm = vm();
+        return new PodSettings(launcherImage(), launcherImagePullPolicy(), vm.tbSizeMib(), vm.memoryOverheadMib(),
+                vm.cpuRequestMillisPerCore(), vm.terminationGracePeriod().toSeconds(), vm.guestShutdownWait().toSeconds(),
+                vm.launcherJvmOptions().orElse(PodSettings.DEFAULT_JVM_OPTIONS), Acceleration.parse(vm.acceleration()));
+    }
+
+    /** The first problem with the configuration, as one line, or empty when the operator can start with it. */
+    default Optional<String> problem() {
+        try {
+            responseTimeout();
+            podSettings();
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
 
     interface Images {
         /** Directories on the nodes that kernels, initrds and disk images must live in. */

@@ -12,6 +12,8 @@ import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.agentvisor.agent.ResponseTimeout;
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
 import io.agentvisor.api.v1alpha1.Agentvisor;
@@ -34,6 +36,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -62,6 +65,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
 public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     public static final String NAME = "virtualmachine";
     private static final Logger LOG = Logger.getLogger(VirtualMachineReconciler.class);
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
     static final List<String> OWN_CONDITIONS = List.of(ConditionTypes.SPEC_VALID, ConditionTypes.POLICY_APPLIED,
             ConditionTypes.SCHEDULED, ConditionTypes.RESTART_REQUIRED);
     /** A pod that ended is replaced (Always, RerunOnFailure after a failure) no sooner than this after it ended. */
@@ -88,9 +92,9 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         this.events = events;
         this.clock = Clock.systemUTC();
         this.allowedDirs = config.images().allowedDirs().stream().map(Path::of).toList();
-        this.podSettings = VmPodConfig.podSettings(config);
+        this.podSettings = config.podSettings();
         // checked by OperatorStartup before the controllers start: parsing cannot fail here
-        this.defaultResponseTimeout = ProductDefaults.responseTimeout(config.defaultResponseTimeout());
+        this.defaultResponseTimeout = config.responseTimeout();
         LOG.infof("VM pods: image %s, memory overhead %d MiB, tb-size %d MiB; allowed node image directories %s",
                 podSettings.launcherImage(), podSettings.memoryOverheadMiB(), podSettings.tbSizeMiB(), allowedDirs);
     }
@@ -241,12 +245,12 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
         }
 
         // 5. write what changed, nothing else
-        boolean fieldsChanged = !StatusDiff.sameJson(current.getAgentPolicy(), desired.getAgentPolicy())
+        boolean fieldsChanged = !sameJson(current.getAgentPolicy(), desired.getAgentPolicy())
                 || current.getPhase() != desired.getPhase()
                 || !Objects.equals(current.getNodeName(), desired.getNodeName())
                 || !Objects.equals(current.getPodName(), desired.getPodName())
                 || !Objects.equals(current.getRestartCount(), desired.getRestartCount())
-                || !StatusDiff.sameJson(current.getLastTermination(), desired.getLastTermination());
+                || !sameJson(current.getLastTermination(), desired.getLastTermination());
         if (fieldsChanged) {
             // the operator's fields by server-side apply; never its conditions (see OwnConditions)
             VirtualMachine apply = new VirtualMachine();
@@ -464,7 +468,7 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
     }
 
     private void recordTermination(VirtualMachine vm, Termination before, Termination after) {
-        if (after == null || StatusDiff.sameJson(before, after)) {
+        if (after == null || sameJson(before, after)) {
             return;
         }
         if ("OOMKilled".equals(after.getReason())) {
@@ -512,5 +516,10 @@ public class VirtualMachineReconciler implements Reconciler<VirtualMachine> {
                 && !policy.getMessage().equals(prevPolicy.getMessage())) {
             events.normal(vm, "PolicyChanged", policy.getMessage());
         }
+    }
+
+    /** Compares the fields a writer owns, as JSON, so a status is written only when its content changed. */
+    private static boolean sameJson(Object a, Object b) {
+        return Objects.equals(JSON.convertValue(a, JsonNode.class), JSON.convertValue(b, JsonNode.class));
     }
 }

@@ -1,28 +1,32 @@
 package io.agentvisor.driver.kube;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.agentvisor.agent.ShutdownMode;
+import io.agentvisor.agent.GuestCommands.ShutdownMode;
+import io.agentvisor.api.v1alpha1.Agentvisor;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
-import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
+import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.driver.credentials.CredentialSync;
 import io.agentvisor.driver.credentials.VmCredentials;
+import io.agentvisor.driver.kube.VmState.RunState;
+import io.agentvisor.driver.kube.VmState.RunState.Reason;
 import io.agentvisor.driver.poll.AgentPoller;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
-import io.agentvisor.driver.kube.RunState.Reason;
 import io.agentvisor.driver.qemu.Accelerator;
 import io.agentvisor.driver.qemu.ProcFs;
 import io.agentvisor.qmp.AgentChannel;
 import io.agentvisor.qmp.QmpClient;
-import io.agentvisor.qmp.QmpEvent;
+import io.agentvisor.qmp.QmpClient.QmpEvent;
 import io.agentvisor.qmp.QmpException;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +68,7 @@ final class VmRuntime {
 
     private Stage stage = Stage.PRESENT;
     private Pod pod;
-    private Pods.VmRef ref;
+    private VmRef ref;
     /** The VM as last seen (kept after its deletion, for events). */
     private VirtualMachine vm;
     private boolean vmGone;
@@ -139,7 +143,7 @@ final class VmRuntime {
             created = latest.getMetadata().getCreationTimestamp() == null ? ""
                     : latest.getMetadata().getCreationTimestamp();
             if (ref == null) {
-                ref = Pods.vmOf(latest).orElse(null);
+                ref = vmOf(latest).orElse(null);
                 if (ref == null && first) {
                     LOG.warnf("pod %s/%s is labelled %s=%s but has no VirtualMachine controller owner: not attaching",
                             latest.getMetadata().getNamespace(), latest.getMetadata().getName(), VmPods.APP_LABEL,
@@ -197,7 +201,7 @@ final class VmRuntime {
         }
         vm = latest;
         vmGone = false;
-        AgentSettings s = Specs.agentSettings(latest, settings == null ? AgentSettings.DEFAULTS : settings);
+        AgentSettings s = AgentSettings.of(latest, settings == null ? AgentSettings.DEFAULTS : settings);
         if (!s.equals(settings)) {
             LOG.infof("%s: agent settings: responseTimeout %d, unresponsiveAfter %d, intervals %s", key(),
                     s.responseTimeout(), s.unresponsiveAfter(), s.describeIntervals());
@@ -241,7 +245,7 @@ final class VmRuntime {
             }
             return;
         }
-        if (Pods.terminated(pod)) {
+        if (podTerminated(pod)) {
             detach();
             run = new RunState(Reason.Stopped, "the VM's pod " + podName() + " has ended ("
                     + pod.getStatus().getPhase() + ")");
@@ -258,7 +262,7 @@ final class VmRuntime {
             if (poller == null && vm != null && settings != null && settings.enabled()) {
                 startPoller();
             }
-            if (Pods.deleting(pod)) {
+            if (podDeleting(pod)) {
                 if (stage == Stage.PRESENT) {
                     gracefulStop();
                 }
@@ -267,7 +271,7 @@ final class VmRuntime {
             } else {
                 run = new RunState(paused ? Reason.Paused : Reason.Running, describeRunning());
             }
-        } else if (Pods.deleting(pod) && run.reason() == Reason.Attaching) {
+        } else if (podDeleting(pod) && run.reason() == Reason.Attaching) {
             run = new RunState(Reason.Stopping, "the VM's pod " + podName() + " is being deleted (QEMU is not "
                     + "reachable from the driver)");
         }
@@ -597,5 +601,37 @@ final class VmRuntime {
         }
         wake = node.timers().schedule(() -> actor.execute(this::reconcile), Math.max(1, after.toMillis()),
                 TimeUnit.MILLISECONDS);
+    }
+
+    // what the driver reads from a VM pod (the contract itself is VmPods)
+
+    /** The VirtualMachine (namespace, name, uid) a VM pod belongs to. */
+    record VmRef(String namespace, String name, String uid) {
+        String key() {
+            return namespace + "/" + name;
+        }
+    }
+
+    /** The pod's controller owner, when it is a VirtualMachine. */
+    static Optional<VmRef> vmOf(Pod pod) {
+        if (pod.getMetadata().getOwnerReferences() != null) {
+            for (OwnerReference o : pod.getMetadata().getOwnerReferences()) {
+                if ("VirtualMachine".equals(o.getKind()) && o.getApiVersion() != null
+                        && o.getApiVersion().startsWith(Agentvisor.GROUP + "/") && Boolean.TRUE.equals(o.getController())) {
+                    return Optional.of(new VmRef(pod.getMetadata().getNamespace(), o.getName(), o.getUid()));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Succeeded or Failed: the kubelet will not run its containers again. */
+    private static boolean podTerminated(Pod pod) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
+    }
+
+    private static boolean podDeleting(Pod pod) {
+        return pod.getMetadata().getDeletionTimestamp() != null;
     }
 }

@@ -1,6 +1,6 @@
 package io.agentvisor.driver.poll;
 
-import io.agentvisor.agent.PendingCall;
+import io.agentvisor.agent.GuestAgent.PendingCall;
 import java.time.Instant;
 
 /**
@@ -72,5 +72,27 @@ public record AgentLink(boolean connected, boolean responsive, int consecutiveTi
     /** The time of a failure stays that of its first occurrence while the same kind of failure repeats. */
     private AgentFailure failure(AgentFailure.Kind kind, String message, Instant now) {
         return new AgentFailure(kind, message, isFailure(kind) && lastError.since() != null ? lastError.since() : now);
+    }
+
+    /**
+     * Why the agent's last call failed.
+     *
+     * @param kind    what went wrong; its name is the reason in the conditions and in status.agent.lastError
+     * @param message the failure in words
+     * @param since   when this kind of failure started (kept while the same kind repeats)
+     */
+    public record AgentFailure(Kind kind, String message, Instant since) {
+
+        /** The failure reasons (ConditionTypes.REASON_*). */
+        public enum Kind {
+            /** A call got no reply within its timeout. */
+            Timeout,
+            /** The agent sent garbage, an oversized reply, or closed the channel. */
+            AgentError,
+            /** The guest's end of the agent channel is closed. */
+            NotConnected,
+            /** A call with a Block timeout has waited longer than unresponsiveAfter Default waits (5 s each). */
+            CallPending
+        }
     }
 }

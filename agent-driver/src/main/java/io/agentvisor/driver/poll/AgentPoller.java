@@ -1,13 +1,15 @@
 package io.agentvisor.driver.poll;
 
-import io.agentvisor.api.v1alpha1.PollGroup;
 import io.agentvisor.agent.AgentCommand;
 import io.agentvisor.agent.AgentOutcome;
 import io.agentvisor.agent.GuestAgent;
+import io.agentvisor.agent.GuestAgent.PendingCall;
 import io.agentvisor.agent.GuestAgentInfo;
 import io.agentvisor.agent.GuestCommands;
-import io.agentvisor.agent.PendingCall;
 import io.agentvisor.agent.ResponseTimeout;
+import io.agentvisor.api.v1alpha1.PollGroup;
+import io.agentvisor.driver.poll.AgentLink.AgentFailure;
+import io.agentvisor.driver.poll.AgentView.GuestFacts;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,7 @@
 package io.agentvisor.driver.credentials;
 
+import static io.agentvisor.api.v1alpha1.AccessCredential.sshPublicKey;
+import static io.agentvisor.api.v1alpha1.AccessCredential.userPassword;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -8,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentvisor.api.v1alpha1.AccessCredential;
-import io.agentvisor.api.v1alpha1.SshPublicKeyAccessCredential;
-import io.agentvisor.api.v1alpha1.UserPasswordAccessCredential;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
@@ -22,23 +22,6 @@ class CredentialPlanTest {
     static final String KEY_A = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa alice@example";
     static final String KEY_B = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb bob@example";
     static final String PASSWORD = "s3cr3t-Pa55 word";
-
-    static AccessCredential keys(String secret, String... users) {
-        SshPublicKeyAccessCredential k = new SshPublicKeyAccessCredential();
-        k.setSecretName(secret);
-        k.setUsers(List.of(users));
-        AccessCredential c = new AccessCredential();
-        c.setSshPublicKey(k);
-        return c;
-    }
-
-    static AccessCredential passwords(String secret) {
-        UserPasswordAccessCredential p = new UserPasswordAccessCredential();
-        p.setSecretName(secret);
-        AccessCredential c = new AccessCredential();
-        c.setUserPassword(p);
-        return c;
-    }
 
     static Map<String, byte[]> data(String... kv) {
         Map<String, byte[]> m = new TreeMap<>();
@@ -63,7 +46,7 @@ class CredentialPlanTest {
 
     @Test
     void keysOfEveryValueGoToEveryUserWithReset() throws Exception {
-        List<CredentialPlan.Entry> p = plan(List.of(keys("k", "demo", "root")), Map.of("k",
+        List<CredentialPlan.Entry> p = plan(List.of(sshPublicKey("k", "demo", "root")), Map.of("k",
                 data("a", "# laptop\r\n" + KEY_A + "\r\n\n", "b", KEY_B + "\n" + KEY_A)));
         assertTrue(p.get(0).ok());
         List<CredentialPlan.Step> steps = p.get(0).steps();
@@ -76,7 +59,7 @@ class CredentialPlanTest {
 
     @Test
     void passwordsPerUserBase64WithOneTrailingNewlineDropped() {
-        List<CredentialPlan.Entry> p = plan(List.of(passwords("pw")), Map.of("pw", data("demo", PASSWORD + "\n",
+        List<CredentialPlan.Entry> p = plan(List.of(userPassword("pw")), Map.of("pw", data("demo", PASSWORD + "\n",
                 "root", "r00t")));
         List<CredentialPlan.Step> steps = p.get(0).steps();
         assertEquals(2, steps.size());
@@ -89,18 +72,18 @@ class CredentialPlanTest {
 
     @Test
     void theHashFollowsTheContentOnly() {
-        String a1 = plan(List.of(passwords("pw")), Map.of("pw", data("demo", PASSWORD))).get(0).steps().get(0).hash();
-        String a2 = plan(List.of(passwords("pw")), Map.of("pw", data("demo", PASSWORD + "\n"))).get(0).steps().get(0)
+        String a1 = plan(List.of(userPassword("pw")), Map.of("pw", data("demo", PASSWORD))).get(0).steps().get(0).hash();
+        String a2 = plan(List.of(userPassword("pw")), Map.of("pw", data("demo", PASSWORD + "\n"))).get(0).steps().get(0)
                 .hash();
-        String b = plan(List.of(passwords("pw")), Map.of("pw", data("demo", PASSWORD + "!"))).get(0).steps().get(0)
+        String b = plan(List.of(userPassword("pw")), Map.of("pw", data("demo", PASSWORD + "!"))).get(0).steps().get(0)
                 .hash();
         assertEquals(a1, a2, "the newline echo leaves is not part of the password");
         assertNotEquals(a1, b);
         assertFalse(a1.contains(PASSWORD));
-        String k1 = plan(List.of(keys("k", "demo")), Map.of("k", data("a", KEY_A))).get(0).steps().get(0).hash();
-        String k2 = plan(List.of(keys("k", "demo")), Map.of("k", data("a", "# comment\n" + KEY_A + "\n"))).get(0)
+        String k1 = plan(List.of(sshPublicKey("k", "demo")), Map.of("k", data("a", KEY_A))).get(0).steps().get(0).hash();
+        String k2 = plan(List.of(sshPublicKey("k", "demo")), Map.of("k", data("a", "# comment\n" + KEY_A + "\n"))).get(0)
                 .steps().get(0).hash();
-        String k3 = plan(List.of(keys("k", "demo")), Map.of("k", data("a", KEY_A + "\n" + KEY_B))).get(0).steps()
+        String k3 = plan(List.of(sshPublicKey("k", "demo")), Map.of("k", data("a", KEY_A + "\n" + KEY_B))).get(0).steps()
                 .get(0).hash();
         assertEquals(k1, k2);
         assertNotEquals(k1, k3, "a key added");
@@ -109,8 +92,8 @@ class CredentialPlanTest {
     @Test
     void problemsNameTheSecretAndKeyButNeverAValue() throws Exception {
         String bad = "qx7\nzv9";
-        List<CredentialPlan.Entry> p = plan(List.of(passwords("pw"), passwords("users"), keys("k", "demo"),
-                passwords("absent"), passwords("empty"), passwords("blank")), Map.of(
+        List<CredentialPlan.Entry> p = plan(List.of(userPassword("pw"), userPassword("users"), sshPublicKey("k", "demo"),
+                userPassword("absent"), userPassword("empty"), userPassword("blank")), Map.of(
                         "pw", data("demo", bad), "users", data("bad.user!", PASSWORD),
                         "k", data("a", KEY_A + "\u0007"), "empty", data(), "blank", data("demo", "\n")));
         List<String> problems = p.stream().map(e -> e.reason() + " " + e.problem()).toList();
@@ -131,13 +114,13 @@ class CredentialPlanTest {
 
     @Test
     void theAgentsWordsAreShownWithoutSecrets() {
-        CredentialPlan.Step keys = plan(List.of(keys("k", "demo")), Map.of("k", data("a", KEY_A))).get(0).steps().get(0);
+        CredentialPlan.Step keys = plan(List.of(sshPublicKey("k", "demo")), Map.of("k", data("a", KEY_A))).get(0).steps().get(0);
         assertEquals("invalid OpenSSH public key: '<redacted>'",
                 CredentialPlan.safeDetail("invalid OpenSSH public key: '" + KEY_A + "'", keys));
-        CredentialPlan.Step pw = plan(List.of(passwords("pw")), Map.of("pw", data("demo", "e"))).get(0).steps().get(0);
+        CredentialPlan.Step pw = plan(List.of(userPassword("pw")), Map.of("pw", data("demo", "e"))).get(0).steps().get(0);
         assertNull(CredentialPlan.safeDetail("child process has failed to set user password", pw),
                 "a one-letter password found in the agent's text: the text is not shown at all");
-        CredentialPlan.Step pw2 = plan(List.of(passwords("pw")), Map.of("pw", data("demo", PASSWORD))).get(0).steps()
+        CredentialPlan.Step pw2 = plan(List.of(userPassword("pw")), Map.of("pw", data("demo", PASSWORD))).get(0).steps()
                 .get(0);
         assertEquals("child process has failed to set user password",
                 CredentialPlan.safeDetail("child process has failed to set user password", pw2));

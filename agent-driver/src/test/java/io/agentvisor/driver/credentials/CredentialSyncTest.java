@@ -1,5 +1,7 @@
 package io.agentvisor.driver.credentials;
 
+import static io.agentvisor.api.v1alpha1.AccessCredential.sshPublicKey;
+import static io.agentvisor.api.v1alpha1.AccessCredential.userPassword;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -23,7 +25,7 @@ class CredentialSyncTest {
     @Test
     void withoutTheAgentItWaitsNamingWhatItWillApply() {
         CredentialSync s = new CredentialSync();
-        CredentialSync.Wanted w = s.pass(List.of(CredentialPlanTest.keys("k", "demo"), CredentialPlanTest.passwords("p")),
+        CredentialSync.Wanted w = s.pass(List.of(sshPublicKey("k", "demo"), userPassword("p")),
                 Map.of("k", "access-credential-0", "p", "access-credential-1"),
                 v -> v.endsWith("0") ? CredentialPlanTest.data("a", CredentialPlanTest.KEY_A)
                         : CredentialPlanTest.data("demo", CredentialPlanTest.PASSWORD),
@@ -35,7 +37,7 @@ class CredentialSyncTest {
     @Test
     void aSecretProblemComesFirst() {
         CredentialSync s = new CredentialSync();
-        CredentialSync.Wanted w = s.pass(List.of(CredentialPlanTest.passwords("p")), Map.of("p", "access-credential-0"),
+        CredentialSync.Wanted w = s.pass(List.of(userPassword("p")), Map.of("p", "access-credential-0"),
                 v -> Map.of(), null, false, Runnable::run, () -> { }, Instant::now);
         assertEquals(new CredentialSync.Wanted(false, "SecretEmpty", "Secret p is missing or has no data (the pod's "
                 + "volume is empty): nothing applied"), w);

@@ -1,12 +1,13 @@
 package io.agentvisor.driver.it;
 
+import static io.agentvisor.api.v1alpha1.AccessCredential.sshPublicKey;
+import static io.agentvisor.api.v1alpha1.AccessCredential.userPassword;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.agentvisor.api.v1alpha1.AccessCredential;
 import io.agentvisor.api.v1alpha1.AgentOperationPhase;
 import io.agentvisor.api.v1alpha1.AgentOperationStatus;
 import io.agentvisor.api.v1alpha1.Condition;
@@ -16,8 +17,6 @@ import io.agentvisor.api.v1alpha1.ExecSpec;
 import io.agentvisor.api.v1alpha1.GuestCommand;
 import io.agentvisor.api.v1alpha1.GuestCommandOperation;
 import io.agentvisor.api.v1alpha1.GuestCommandSpec;
-import io.agentvisor.api.v1alpha1.SshPublicKeyAccessCredential;
-import io.agentvisor.api.v1alpha1.UserPasswordAccessCredential;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
 import io.agentvisor.api.v1alpha1.VmPods;
 import io.agentvisor.driver.credentials.KubeletSecretVolume;
@@ -72,7 +71,8 @@ class AccessCredentialsIT {
         kubelet = bed.kubelet;
         driver = bed.driver();
         VirtualMachine vm = bed.createTinyGuestVm(VM,
-                spec -> spec.setAccessCredentials(List.of(keys("demo", "root"), passwords())));
+                spec -> spec.setAccessCredentials(List.of(sshPublicKey(KEYS, "demo", "root"),
+                        userPassword(PASSWORDS))));
         operatorPolicy(List.of());
         // the pod as the operator builds it: one secret volume per access credential, mounted in the qemu container
         pod = bed.createPod(vm, "vm-" + VM, p -> p.editSpec()
@@ -90,23 +90,6 @@ class AccessCredentialsIT {
         await("the agent responsive", Duration.ofSeconds(120), AccessCredentialsIT::vm,
                 v -> v.getStatus() != null && v.getStatus().getAgent() != null
                         && Boolean.TRUE.equals(v.getStatus().getAgent().getResponsive()));
-    }
-
-    static AccessCredential keys(String... users) {
-        SshPublicKeyAccessCredential s = new SshPublicKeyAccessCredential();
-        s.setSecretName(KEYS);
-        s.setUsers(List.of(users));
-        AccessCredential c = new AccessCredential();
-        c.setSshPublicKey(s);
-        return c;
-    }
-
-    static AccessCredential passwords() {
-        UserPasswordAccessCredential p = new UserPasswordAccessCredential();
-        p.setSecretName(PASSWORDS);
-        AccessCredential c = new AccessCredential();
-        c.setUserPassword(p);
-        return c;
     }
 
     /** The operator's part of the VM's status: placed on NODE, timeout 3, these commands blocked. */
@@ -169,7 +152,8 @@ class AccessCredentialsIT {
     @Order(4)
     void anUnknownUserIsNamed() throws Exception {
         k.resources(VirtualMachine.class).inNamespace(NS).withName(VM).edit(v -> {
-            v.getSpec().setAccessCredentials(List.of(keys("demo", "ghost"), passwords()));
+            v.getSpec().setAccessCredentials(List.of(sshPublicKey(KEYS, "demo", "ghost"),
+                    userPassword(PASSWORDS)));
             return v;
         });
         Condition c = awaitCondition("UserUnknown", s -> s.equals("False"));
@@ -177,7 +161,8 @@ class AccessCredentialsIT {
                 + " has no user ghost; applied: Secret " + KEYS + ": 2 authorized key(s) for demo; Secret " + PASSWORDS
                 + ": password of demo"), c.getMessage());
         k.resources(VirtualMachine.class).inNamespace(NS).withName(VM).edit(v -> {
-            v.getSpec().setAccessCredentials(List.of(keys("demo", "root"), passwords()));
+            v.getSpec().setAccessCredentials(List.of(sshPublicKey(KEYS, "demo", "root"),
+                    userPassword(PASSWORDS)));
             return v;
         });
         awaitCondition(CredentialsReason.SYNCHRONIZED, s -> s.equals("True"));

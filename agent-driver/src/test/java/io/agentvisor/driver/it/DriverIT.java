@@ -157,6 +157,7 @@ class DriverIT {
         HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                 + "/q/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, ready.statusCode(), ready.body());
+        assertTrue(ready.body().contains("\"vm-pod-watch\""), ready.body());
         String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(metrics.contains("agentvisor_agent_call_seconds_bucket{command=\"guest-get-osinfo\""), metrics);

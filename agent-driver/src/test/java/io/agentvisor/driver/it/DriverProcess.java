@@ -1,25 +1,19 @@
 package io.agentvisor.driver.it;
 
+import io.agentvisor.testsupport.JarProcess;
 import io.agentvisor.testsupport.KubeApiServer;
-import io.agentvisor.testsupport.Signals;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** The packaged driver (target/quarkus-app/quarkus-run.jar) as a real process, on a random HTTP port. */
+/**
+ * The packaged driver (target/quarkus-app/quarkus-run.jar) as a real process ({@link JarProcess}), on a random HTTP
+ * port; it can be started again after {@link #kill9()}, with the same settings and log.
+ */
 final class DriverProcess implements AutoCloseable {
-    private static final Pattern PORT = Pattern.compile("Listening on: http://[^:]+:(\\d+)");
     private final Path log;
     private final Map<String, String> env;
-    private Process process;
+    private JarProcess process;
 
     DriverProcess(KubeApiServer api, String node, Path runDir, Path kubeletRootDir, Path log) {
         this(api.kubeconfig(), node, runDir, kubeletRootDir, log);
@@ -37,19 +31,8 @@ final class DriverProcess implements AutoCloseable {
     }
 
     void start() {
-        String jar = System.getProperty("agentvisor.driver.jar", "target/quarkus-app/quarkus-run.jar");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m"));
-        cmd.addAll(io.agentvisor.testsupport.JarProcess.vertxCache());
-        cmd.addAll(List.of("-jar", jar));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().putAll(env);
-        try {
-            process = pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        process = JarProcess.start(Path.of(System.getProperty("agentvisor.driver.jar",
+                "target/quarkus-app/quarkus-run.jar")), log, env, "-Xmx256m");
     }
 
     long pid() {
@@ -61,39 +44,23 @@ final class DriverProcess implements AutoCloseable {
     }
 
     void kill9() throws InterruptedException {
-        Signals.kill9(process.pid());
-        process.waitFor(10, TimeUnit.SECONDS);
+        process.kill9();
     }
 
     /** The HTTP port Quarkus picked, from its latest start-up line. */
-    int httpPort(Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (System.nanoTime() < deadline) {
-            Matcher m = PORT.matcher(log());
-            int port = -1;
-            while (m.find()) {
-                port = Integer.parseInt(m.group(1));
-            }
-            if (port > 0) {
-                return port;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("driver did not start listening: " + log());
+    int httpPort(Duration max) {
+        return process.httpPort(max);
     }
 
+    /** Everything the driver printed, over all its starts. */
     String log() {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "";
-        }
+        return process == null ? "" : process.output();
     }
 
     @Override
     public void close() {
         if (process != null) {
-            Signals.terminate(process, Duration.ofSeconds(10));
+            process.close();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.agentvisor.driver.kube;
 
+import io.agentvisor.driver.kube.VmState.RunState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,11 +9,11 @@ import io.agentvisor.api.v1alpha1.Condition;
 import io.agentvisor.api.v1alpha1.ConditionTypes;
 import io.agentvisor.conditions.ConditionSet;
 import io.agentvisor.driver.credentials.CredentialSync;
-import io.agentvisor.driver.poll.AgentFailure;
 import io.agentvisor.driver.poll.AgentLink;
+import io.agentvisor.driver.poll.AgentLink.AgentFailure;
 import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
-import io.agentvisor.driver.poll.GuestFacts;
+import io.agentvisor.driver.poll.AgentView.GuestFacts;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -14,7 +14,7 @@ import io.agentvisor.api.v1alpha1.Bounds;
 import io.agentvisor.api.v1alpha1.GuestStatus;
 import io.agentvisor.driver.poll.AgentLink;
 import io.agentvisor.driver.poll.AgentView;
-import io.agentvisor.driver.poll.GuestFacts;
+import io.agentvisor.driver.poll.AgentView.GuestFacts;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Collections;

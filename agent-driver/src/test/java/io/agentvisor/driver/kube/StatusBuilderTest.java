@@ -1,16 +1,17 @@
 package io.agentvisor.driver.kube;
 
+import io.agentvisor.driver.kube.VmState.RunState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.agentvisor.agent.AgentOutcome;
-import io.agentvisor.agent.PendingCall;
+import io.agentvisor.agent.GuestAgent.PendingCall;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
-import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentLink;
+import io.agentvisor.driver.poll.AgentSettings;
 import io.agentvisor.driver.poll.AgentView;
-import io.agentvisor.driver.poll.GuestFacts;
+import io.agentvisor.driver.poll.AgentView.GuestFacts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,12 +1,14 @@
 package io.agentvisor.driver.poll;
 
+import io.agentvisor.driver.poll.AgentLink.AgentFailure;
+import io.agentvisor.driver.poll.AgentView.GuestFacts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.agentvisor.agent.AgentOutcome;
-import io.agentvisor.agent.PendingCall;
+import io.agentvisor.agent.GuestAgent.PendingCall;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

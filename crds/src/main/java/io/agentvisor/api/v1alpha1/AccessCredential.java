@@ -1,5 +1,7 @@
 package io.agentvisor.api.v1alpha1;
 
+import java.util.List;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
@@ -12,6 +14,25 @@ import io.fabric8.crdv2.generator.v1.SchemaCustomizer;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @SchemaCustomizer(value = ExactlyOneOf.class, input = "sshPublicKey;userPassword")
 public class AccessCredential {
+
+    /** An {@code sshPublicKey} entry: the keys in Secret {@code secret} for the guest {@code users}. */
+    public static AccessCredential sshPublicKey(String secret, String... users) {
+        SshPublicKeyAccessCredential k = new SshPublicKeyAccessCredential();
+        k.setSecretName(secret);
+        k.setUsers(users == null ? null : List.of(users));
+        AccessCredential c = new AccessCredential();
+        c.setSshPublicKey(k);
+        return c;
+    }
+
+    /** A {@code userPassword} entry: the passwords in Secret {@code secret}, a key per guest user. */
+    public static AccessCredential userPassword(String secret) {
+        UserPasswordAccessCredential p = new UserPasswordAccessCredential();
+        p.setSecretName(secret);
+        AccessCredential c = new AccessCredential();
+        c.setUserPassword(p);
+        return c;
+    }
 
     @JsonPropertyDescription("The authorized SSH keys of the listed guest users come from a Secret: every value of "
             + "the Secret holds authorized_keys lines. The guest's authorized_keys of those users is replaced by them "

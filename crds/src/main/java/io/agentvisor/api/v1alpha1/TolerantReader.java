@@ -3,6 +3,7 @@ package io.agentvisor.api.v1alpha1;
 import java.io.IOException;
 import java.util.function.Supplier;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -25,22 +26,33 @@ import io.fabric8.kubernetes.client.CustomResource;
  * <p>
  * The object is read strictly first; when that fails, it is read part by part: metadata always, {@code spec} and
  * {@code status} each only when it can be read on its own (else null), and the first problem is kept as
- * {@link Unreadable#unreadable()}: {@code <field path>: <what is wrong>}, e.g.
+ * {@link Resource#unreadable()}: {@code <field path>: <what is wrong>}, e.g.
  * {@code spec.guestAgent.unresponsiveAfter: 3000000000 is out of range (at most 2147483647)}. Only the in-memory
  * object carries it (it is never serialized): a reader that received a copy made by serialization sees only the
  * missing spec, and reads the object again to learn why.
  */
-public class TolerantReader<T extends CustomResource<?, ?> & TolerantReader.Unreadable> extends StdDeserializer<T>
+public class TolerantReader<T extends TolerantReader.Resource<?, ?>> extends StdDeserializer<T>
         implements ResolvableDeserializer {
     /** Longest problem kept: the field path and a short reason, never the whole value. */
     static final int MAX_PROBLEM = 300;
 
-    /** An object that may have been read only in part. */
-    public interface Unreadable {
-        /** Why the object could not be read as a whole ({@code <field path>: <reason>}), or null when it could. */
-        String unreadable();
+    /** A custom resource that may have been read only in part. */
+    public abstract static class Resource<S, T> extends CustomResource<S, T> {
+        @JsonIgnore
+        private transient String unreadable;
 
-        void unreadable(String problem);
+        /**
+         * Why this object could be read only in part ({@code <field path>: <reason>}), or null when it was read
+         * whole.
+         */
+        @JsonIgnore
+        public String unreadable() {
+            return unreadable;
+        }
+
+        void unreadable(String problem) {
+            this.unreadable = problem;
+        }
     }
 
     private final Class<T> type;

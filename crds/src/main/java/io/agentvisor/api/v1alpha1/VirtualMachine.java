@@ -1,11 +1,9 @@
 package io.agentvisor.api.v1alpha1;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
-import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -39,26 +37,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
     priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @JsonDeserialize(using = VirtualMachine.Reader.class)
-public class VirtualMachine extends CustomResource<VirtualMachineSpec, VirtualMachineStatus>
-        implements Namespaced, TolerantReader.Unreadable {
-    @JsonIgnore
-    private transient String unreadable;
-
-    /**
-     * Why this object could be read only in part (see {@link TolerantReader}): {@code <field path>: <reason>},
-     * or null when it was read whole.
-     */
-    @Override
-    @JsonIgnore
-    public String unreadable() {
-        return unreadable;
-    }
-
-    @Override
-    public void unreadable(String problem) {
-        this.unreadable = problem;
-    }
-
+public class VirtualMachine extends TolerantReader.Resource<VirtualMachineSpec, VirtualMachineStatus>
+        implements Namespaced {
     /** Reads a VirtualMachine without ever failing on a field the Java types cannot hold. */
     public static final class Reader extends TolerantReader<VirtualMachine> {
         public Reader() {

@@ -1,5 +1,7 @@
 package io.agentvisor.api.v1alpha1;
 
+import static io.agentvisor.api.v1alpha1.AccessCredential.sshPublicKey;
+import static io.agentvisor.api.v1alpha1.AccessCredential.userPassword;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
@@ -146,37 +148,20 @@ class SpecValidationTest {
         assertEquals(List.of("spec.memory: 64Ei is more than the maximum of 16Ti"), errors);
     }
 
-    static AccessCredential sshKey(String secret, String... users) {
-        SshPublicKeyAccessCredential k = new SshPublicKeyAccessCredential();
-        k.setSecretName(secret);
-        k.setUsers(users == null ? null : List.of(users));
-        AccessCredential c = new AccessCredential();
-        c.setSshPublicKey(k);
-        return c;
-    }
-
-    static AccessCredential password(String secret) {
-        UserPasswordAccessCredential p = new UserPasswordAccessCredential();
-        p.setSecretName(secret);
-        AccessCredential c = new AccessCredential();
-        c.setUserPassword(p);
-        return c;
-    }
-
     @Test
     void accessCredentialsNameTheirSecretAndUsers() {
         VirtualMachineSpec spec = vm("/var/lib/agentvisor/images/k");
-        spec.setAccessCredentials(List.of(sshKey("keys", "demo", "root"), password("passwords")));
+        spec.setAccessCredentials(List.of(sshPublicKey("keys", "demo", "root"), userPassword("passwords")));
         assertEquals(List.of(), SpecValidation.validateVirtualMachine(spec, ALLOWED));
     }
 
     @Test
     void badAccessCredentialsAreRefusedNamingTheField() {
         VirtualMachineSpec spec = vm("/var/lib/agentvisor/images/k");
-        AccessCredential both = sshKey("a", "demo");
-        both.setUserPassword(password("b").getUserPassword());
-        spec.setAccessCredentials(List.of(new AccessCredential(), both, sshKey("keys"), sshKey("Keys!", "demo", "demo"),
-                sshKey("keys", "bad user", "x".repeat(33)), password(null), password("keys")));
+        AccessCredential both = sshPublicKey("a", "demo");
+        both.setUserPassword(userPassword("b").getUserPassword());
+        spec.setAccessCredentials(List.of(new AccessCredential(), both, sshPublicKey("keys"), sshPublicKey("Keys!", "demo", "demo"),
+                sshPublicKey("keys", "bad user", "x".repeat(33)), userPassword(null), userPassword("keys")));
         assertEquals(List.of("spec.accessCredentials[0]: needs exactly one of sshPublicKey and userPassword",
                 "spec.accessCredentials[1]: needs exactly one of sshPublicKey and userPassword",
                 "spec.accessCredentials[2].sshPublicKey.users: needs at least one guest user",
@@ -199,7 +184,7 @@ class SpecValidationTest {
         VirtualMachineSpec spec = vm("/var/lib/agentvisor/images/k");
         List<AccessCredential> many = new java.util.ArrayList<>();
         for (int i = 0; i <= Bounds.ACCESS_CREDENTIALS; i++) {
-            many.add(password("p" + i));
+            many.add(userPassword("p" + i));
         }
         spec.setAccessCredentials(many);
         assertEquals(List.of("spec.accessCredentials: 17 entries, at most 16"),

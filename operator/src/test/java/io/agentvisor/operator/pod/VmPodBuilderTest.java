@@ -1,5 +1,7 @@
 package io.agentvisor.operator.pod;
 
+import static io.agentvisor.api.v1alpha1.AccessCredential.sshPublicKey;
+import static io.agentvisor.api.v1alpha1.AccessCredential.userPassword;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,8 +14,6 @@ import java.util.stream.Collectors;
 
 import io.agentvisor.api.v1alpha1.AccessCredential;
 import io.agentvisor.api.v1alpha1.Boot;
-import io.agentvisor.api.v1alpha1.SshPublicKeyAccessCredential;
-import io.agentvisor.api.v1alpha1.UserPasswordAccessCredential;
 import io.agentvisor.api.v1alpha1.Cpu;
 import io.agentvisor.api.v1alpha1.Disk;
 import io.agentvisor.api.v1alpha1.DiskFormat;
@@ -326,28 +326,11 @@ class VmPodBuilderTest {
         assertTrue(none.contains("-nic none") && !none.contains("-netdev"), none);
     }
 
-    static AccessCredential key(String secret, String... users) {
-        SshPublicKeyAccessCredential k = new SshPublicKeyAccessCredential();
-        k.setSecretName(secret);
-        k.setUsers(List.of(users));
-        AccessCredential c = new AccessCredential();
-        c.setSshPublicKey(k);
-        return c;
-    }
-
-    static AccessCredential password(String secret) {
-        UserPasswordAccessCredential p = new UserPasswordAccessCredential();
-        p.setSecretName(secret);
-        AccessCredential c = new AccessCredential();
-        c.setUserPassword(p);
-        return c;
-    }
-
     @Test
     void eachAccessCredentialSecretIsAReadOnlyVolumeOfTheQemuContainer() {
         VirtualMachine vm = vm("web-1");
         String without = VmPodBuilder.build(vm, SETTINGS).getMetadata().getAnnotations().get(VmPods.POD_SPEC_HASH);
-        vm.getSpec().setAccessCredentials(List.of(key("web-keys", "demo"), password("web-passwords")));
+        vm.getSpec().setAccessCredentials(List.of(sshPublicKey("web-keys", "demo"), userPassword("web-passwords")));
         Pod pod = VmPodBuilder.build(vm, SETTINGS);
         Map<String, Volume> volumes = pod.getSpec().getVolumes().stream()
                 .collect(Collectors.toMap(Volume::getName, v -> v));
@@ -374,13 +357,13 @@ class VmPodBuilderTest {
     @Test
     void aBadAccessCredentialIsRefusedNamingTheField() {
         VirtualMachine vm = vm("web-1");
-        vm.getSpec().setAccessCredentials(List.of(password("a"), new AccessCredential()));
+        vm.getSpec().setAccessCredentials(List.of(userPassword("a"), new AccessCredential()));
         assertEquals("spec.accessCredentials[1]: needs exactly one of sshPublicKey and userPassword",
                 assertThrows(IllegalArgumentException.class, () -> VmPodBuilder.build(vm, SETTINGS)).getMessage());
-        vm.getSpec().setAccessCredentials(List.of(password("a"), key("a", "root")));
+        vm.getSpec().setAccessCredentials(List.of(userPassword("a"), sshPublicKey("a", "root")));
         assertEquals("spec.accessCredentials[1]: Secret a is listed twice",
                 assertThrows(IllegalArgumentException.class, () -> VmPodBuilder.build(vm, SETTINGS)).getMessage());
-        vm.getSpec().setAccessCredentials(List.of(password("../etc")));
+        vm.getSpec().setAccessCredentials(List.of(userPassword("../etc")));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> VmPodBuilder.build(vm, SETTINGS)).getMessage()
                 .startsWith("spec.accessCredentials[0].userPassword.secretName must be a DNS subdomain"));
     }

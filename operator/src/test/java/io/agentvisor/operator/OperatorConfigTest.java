@@ -5,17 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
-class ProductDefaultsTest {
+class OperatorConfigTest {
 
     @Test
     void acceptsTheFormsOfTheApi() {
-        assertEquals(-2, ProductDefaults.responseTimeout("Block").value());
-        assertEquals(-1, ProductDefaults.responseTimeout("Default").value());
-        assertEquals(0, ProductDefaults.responseTimeout("NoWait").value());
-        assertEquals(-2, ProductDefaults.responseTimeout("-2").value());
-        assertEquals(0, ProductDefaults.responseTimeout("0").value());
-        assertEquals(30, ProductDefaults.responseTimeout("30").value());
-        assertEquals(12, ProductDefaults.responseTimeout(" 12 ").value()); // as a YAML block or a shell may leave it
+        assertEquals(-2, OperatorConfig.parseResponseTimeout("Block").value());
+        assertEquals(-1, OperatorConfig.parseResponseTimeout("Default").value());
+        assertEquals(0, OperatorConfig.parseResponseTimeout("NoWait").value());
+        assertEquals(-2, OperatorConfig.parseResponseTimeout("-2").value());
+        assertEquals(0, OperatorConfig.parseResponseTimeout("0").value());
+        assertEquals(30, OperatorConfig.parseResponseTimeout("30").value());
+        assertEquals(12, OperatorConfig.parseResponseTimeout(" 12 ").value()); // as a YAML block or a shell may leave it
     }
 
     @Test
@@ -34,7 +34,7 @@ class ProductDefaultsTest {
     }
 
     private static String message(String value) {
-        return assertThrows(IllegalArgumentException.class, () -> ProductDefaults.responseTimeout(value))
+        return assertThrows(IllegalArgumentException.class, () -> OperatorConfig.parseResponseTimeout(value))
                 .getMessage();
     }
 }
