@@ -80,6 +80,11 @@ final class P2Timeouts {
         return n < 0 ? 5 : Math.min(n, 5);
     }
 
+    /** A queued call's deadline (README's deadline rule): its sync wait + its command wait, from its submission. */
+    static double queuedDeadline(int n) {
+        return syncWait(n) + cmdWait(n);
+    }
+
     static void waitHealthy(Side side) {
         long t0 = System.nanoTime();
         while (Util.since(t0) < 120) {
@@ -526,7 +531,8 @@ final class P2Timeouts {
                     + "override for guest-info), B pings 1 s later with a 3 s timeout.\n\n");
             d.append("| caller | libvirt | ours | expected (ours) |\n|---|---|---|---|\n");
             d.append("| B (second caller, 3 s) | ").append(cell(res, fail, "libvirt", variant + "/concurrent/B", Double.NaN))
-                    .append(" | ").append(cell(res, fail, "agentvisor", variant + "/concurrent/B", 3)).append(" | 3 s |\n");
+                    .append(" | ").append(cell(res, fail, "agentvisor", variant + "/concurrent/B", queuedDeadline(3)))
+                    .append(" | ").append(Util.f("%.0f s (sync 3 s + command 3 s)", queuedDeadline(3))).append(" |\n");
             d.append("| A (Block, answered when the agent runs again) | ")
                     .append(cell(res, fail, "libvirt", variant + "/concurrent/A", Double.NaN)).append(" | ")
                     .append(cell(res, fail, "agentvisor", variant + "/concurrent/A", Double.NaN))
@@ -600,8 +606,8 @@ final class P2Timeouts {
                     ob == null ? "not measured" : Util.f("%.2f s", ob.s()),
                     lb == null ? (fail.containsKey("libvirt") ? "not measured" : "—") : Util.f("%.2f s", lb.s()),
                     ob != null && lb != null ? Util.f("%.2f×", ob.s() / lb.s()) : "",
-                    "waits only its own 3 s", ob == null || lb == null ? Report.FAILED
-                            : Report.verdict(!ob.ok() && Math.abs(ob.s() - 3) <= 0.05));
+                    "waits only its own deadline: sync 3 s + command 3 s", ob == null || lb == null ? Report.FAILED
+                            : Report.verdict(!ob.ok() && Math.abs(ob.s() - queuedDeadline(3)) <= 0.05));
         }
     }
 }
