@@ -213,6 +213,12 @@ class CliDaemonIT {
         assertEquals(0, call(a, relative, "status", "-n", NS).exit());
         assertEquals(three.stream().sorted().toList(), daemonPids().stream().sorted().toList(),
                 "a known context reuses its daemon");
+        // the kubeconfig is read on every call, as kubectl reads it: an edit is seen by the same daemon's next call
+        Files.copy(b.resolve("kc"), a.resolve("kc"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(5, call(a, relative, "status", "-n", NS).exit(), "the edited kubeconfig's unreachable server");
+        Files.copy(server.kubeconfig(), a.resolve("kc"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(0, call(a, relative, "status", "-n", NS).exit());
+        assertEquals(three.stream().sorted().toList(), daemonPids().stream().sorted().toList());
         Call status = call(a, Map.of(), "daemon", "status");
         assertEquals(0, status.exit(), status.output());
         assertEquals(1 + 3, status.output().strip().lines().count(), status.output());
