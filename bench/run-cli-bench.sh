@@ -348,6 +348,17 @@ DAEMON_SEEN=false
 DAEMON_PIDS="$(daemon_pids | tr '\n' ' ')"
 log "CLI daemon: runtime dir entries: $(ls -A "$RT" | tr '\n' ' ')${DAEMON_PIDS:+; processes: $DAEMON_PIDS}"
 
+# the daemons' own CPU (user + sys, in clock ticks) is not in a warm call's process tree: summed over the timed phase
+cpu_ticks() {
+  local p t=0 f
+  for p in "$@"; do
+    f="$(cat "/proc/$p/stat" 2>/dev/null)" || continue
+    read -r -a f <<< "${f##*) }"   # after "pid (comm) ": state is f[0], utime f[11], stime f[12]
+    t=$((t + f[11] + f[12]))
+  done
+  echo "$t"
+}
+daemon_ticks_before="$(cpu_ticks $DAEMON_PIDS)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 others_at_start="$(ps -eo comm= | grep -c '^qemu-system' || true) qemu-system (2 of them this bench's), $(ps -eo comm= | grep -c '^java$' || true) java"
 log "timing ${#GROUPS_[@]} groups, $N runs each, interleaved"
@@ -362,6 +373,11 @@ for i in $(seq 1 "$N"); do
     done
   done
 done
+# the same daemon processes as at the start (a daemon that restarted meanwhile is not counted, and says so)
+daemon_ticks_after="$(cpu_ticks $DAEMON_PIDS)"
+DAEMON_PIDS_AFTER="$(daemon_pids | tr '\n' ' ')"
+DAEMON_CPU_MS=$(( (daemon_ticks_after - daemon_ticks_before) * 1000 / $(getconf CLK_TCK) ))
+WARM_CALLS=$(grep -c ' [a-z]*-w ' "$WORK/samples" || true)
 # the first call: the daemon stopped before each (untimed), paired with kubectl in alternating order
 log "timing the first call (daemon stopped before each), $N runs"
 STOP_OK=0
@@ -405,7 +421,8 @@ tools="$(first_line java -version); $(first_line kubectl version --client); kube
 rc=0
 DAY="$day" N="$N" MACHINE="$machine" TOOLS="$tools" LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" \
 OTHERS="$others_at_start" TOOK="$took" LV_STATUS="$LV_STATUS" GUEST_STATUS="$GUEST_STATUS" \
-DAEMON_SEEN="$DAEMON_SEEN" STOP_OK="$STOP_OK" OUT_MD="$OUT_MD" OUT_JSON="$OUT_JSON" \
+DAEMON_SEEN="$DAEMON_SEEN" STOP_OK="$STOP_OK" DAEMON_PIDS="$DAEMON_PIDS" DAEMON_PIDS_AFTER="$DAEMON_PIDS_AFTER" \
+DAEMON_CPU_MS="$DAEMON_CPU_MS" WARM_CALLS="$WARM_CALLS" OUT_MD="$OUT_MD" OUT_JSON="$OUT_JSON" \
 python3 - "$WORK/samples" "$WORK/rows" <<'PY' || rc=$?
 import json, os, statistics, sys
 env = os.environ
@@ -439,6 +456,7 @@ for line in open(sys.argv[2]):
 def ms(v): return "—" if v is None else f"{v:.1f} ms" if v < 100 else f"{v:.0f} ms"
 def cpu(v): return "—" if v is None else f"{v:.0f} ms"
 daemon_seen = env["DAEMON_SEEN"] == "true"
+dpids = env["DAEMON_PIDS"].split()
 stop_ok = int(env["STOP_OK"])
 n = int(env["N"])
 md = [f"# CLI benchmark, {env['DAY']} (make bench)", "",
@@ -461,6 +479,13 @@ md = [f"# CLI benchmark, {env['DAY']} (make bench)", "",
        f"- **This CLI has no working daemon**: after the first call its runtime directory was "
        f"{'not empty' if daemon_seen else 'empty'} and `daemon stop` succeeded {stop_ok} of {n} times, so the "
        "\"warm daemon\" and \"first call\" rows measured a fresh JVM too (same command, default environment)."),
+      (f"- The daemon's own CPU (process{'es' if len(dpids) > 1 else ''} {', '.join(dpids)}, not in the warm rows' CPU "
+       f"column): {env['DAEMON_CPU_MS']} ms over the {env['WARM_CALLS']} timed warm calls, "
+       f"{int(env['DAEMON_CPU_MS']) / max(1, int(env['WARM_CALLS'])):.0f} ms per call"
+       + ("." if dpids == env["DAEMON_PIDS_AFTER"].split() else
+          f" (the daemon processes changed during the phase: {' '.join(dpids)} before, "
+          f"{env['DAEMON_PIDS_AFTER'].strip() or 'none'} after; only the first are counted).")
+       if dpids else "- No daemon process (none had the bench's runtime directory in its environment or command line)."),
       "- Cluster verbs: the same local kube-apiserver, one VirtualMachine with a node-written status; kubectl 1.32 "
       "doing the same read or write.",
       "- Socket verbs: the same tiny guest twice, each booted with `-accel tcg`, q35, 256 MiB, 1 vCPU: ours a plain "
@@ -490,7 +515,9 @@ if failures:
 open(env["OUT_MD"], "w").write("\n".join(md) + "\n")
 json.dump({"date": env["DAY"], "runs": n, "machine": env["MACHINE"], "tools": env["TOOLS"],
            "loadBefore": env["LOAD_BEFORE"], "loadAfter": env["LOAD_AFTER"], "tookSeconds": int(env["TOOK"]),
-           "daemon": {"runtimeDirUsed": daemon_seen, "stopSucceeded": stop_ok, "stopAttempts": n},
+           "daemon": {"runtimeDirUsed": daemon_seen, "stopSucceeded": stop_ok, "stopAttempts": n, "pids": dpids,
+                      "cpuMsTimedPhase": int(env["DAEMON_CPU_MS"]) if dpids else None,
+                      "warmCallsTimed": int(env["WARM_CALLS"])},
            "failures": failures, "rows": rows, "samples": raw},
           open(env["OUT_JSON"], "w"), ensure_ascii=False, indent=1)
 print("\n".join(md))
