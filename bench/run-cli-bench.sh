@@ -44,7 +44,7 @@ fi
 WORK="$(mktemp -d /tmp/avclib.XXXXXX)"   # short: AF_UNIX socket paths live below it
 chmod 755 "$WORK"                        # libvirt's qemu user must reach the guest files under it
 RT="$WORK/run"                           # the CLI daemons' runtime directory
-mkdir -p "$RT"
+mkdir -m 700 "$RT"                       # the CLI uses no daemon in a directory others could open
 DOM="avcli-$$"
 QEMU_PID=""
 LV_CREATE_PID=""
