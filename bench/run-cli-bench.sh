@@ -7,7 +7,8 @@
 #                  the same commands to our QEMU's socket is shown as the raw floor
 # Each verb twice: "warm daemon" (bin/agentvisor's default: a resident per-user JVM, after one untimed call) and
 # "fresh JVM" (AGENTVISOR_CLI_DAEMON=off), plus `status` as the first call that starts the daemon. The daemons live
-# in a runtime directory under this script's work directory (AGENTVISOR_CLI_RUNTIME_DIR) and are stopped at exit.
+# in a runtime directory under this script's work directory (AGENTVISOR_CLI_RUNTIME_DIR) and are stopped at exit; a
+# mode whose daemon never ran (no process with that directory) is labelled as the fresh JVM it was.
 # Goal (issue "The CLI answers about as fast as kubectl and virsh"): cluster verbs <= 5x kubectl, socket verbs <= 5x
 # virsh. A reference that cannot be measured (libvirt does not start, the domain's agent never answers) fails the
 # run: its rows say why, the exit status is 1. Writes bench/results/<date>-cli.md and <date>-cli.json.
@@ -57,17 +58,11 @@ VIRSH=(virsh -q -c qemu:///system)
 AVW="env AGENTVISOR_CLI_RUNTIME_DIR=$RT $ROOT/bin/agentvisor"
 AVF="env AGENTVISOR_CLI_DAEMON=off AGENTVISOR_CLI_RUNTIME_DIR=$RT $ROOT/bin/agentvisor"
 
-# processes started through this run's CLI runtime directory (the daemons): by pid, found in their environment
+# processes started through this run's CLI runtime directory (the daemons): by pid, found by their environment or
+# command line (one grep over all of /proc each: the globs are expanded before grep runs, so it never finds itself)
 daemon_pids() {
-  local p
-  for p in /proc/[0-9]*; do
-    p="${p#/proc/}"
-    [ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] && continue
-    if grep -qzF "AGENTVISOR_CLI_RUNTIME_DIR=$RT" "/proc/$p/environ" 2>/dev/null \
-        || { tr '\0' ' ' < "/proc/$p/cmdline"; } 2>/dev/null | grep -qF "$RT"; then
-      echo "$p"
-    fi
-  done
+  { grep -lzF "AGENTVISOR_CLI_RUNTIME_DIR=$RT" /proc/[0-9]*/environ 2>/dev/null
+    grep -lF "$RT" /proc/[0-9]*/cmdline 2>/dev/null; } | cut -d/ -f3 | sort -un | grep -vx -e "$$" -e "$BASHPID" || true
 }
 stop_pid() {   # stop_pid PID: TERM, up to 5 s, then KILL
   kill -TERM "$1" 2>/dev/null || return 0
@@ -381,10 +376,14 @@ WARM_CALLS=$(grep -c ' [a-z]*-w ' "$WORK/samples" || true)
 # the first call: the daemon stopped before each (untimed), paired with kubectl in alternating order
 log "timing the first call (daemon stopped before each), $N runs"
 STOP_OK=0
+: > "$WORK/first-daemon"
 for i in $(seq 1 "$N"); do
   if (( i % 2 )); then r=$(run k-list1) || exit 1; echo "$i k-list1 $r" >> "$WORK/samples"; fi
   $AVW daemon stop >/dev/null 2>&1 && STOP_OK=$((STOP_OK + 1)) || true
   r=$(run first) || exit 1; echo "$i first $r" >> "$WORK/samples"
+  # the daemon this call started runs on: its CPU so far (start + this call) is not in the call's process tree
+  d="$(daemon_pids | tr '\n' ' ')"
+  if [ -n "$d" ]; then echo "$i first-daemon 0 $(( $(cpu_ticks $d) * 1000 / $(getconf CLK_TCK) ))" >> "$WORK/first-daemon"; fi
   if (( i % 2 == 0 )); then r=$(run k-list1) || exit 1; echo "$i k-list1 $r" >> "$WORK/samples"; fi
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -420,6 +419,8 @@ tools="$(first_line java -version); $(first_line kubectl version --client); kube
 
 rc=0
 DAY="$day" N="$N" MACHINE="$machine" TOOLS="$tools" LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" \
+FIRST_DAEMON_CPU="$(awk '{ print $4 }' "$WORK/first-daemon" 2>/dev/null | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')" \
+FIRST_DAEMON_N="$(wc -l < "$WORK/first-daemon")" \
 OTHERS="$others_at_start" TOOK="$took" LV_STATUS="$LV_STATUS" GUEST_STATUS="$GUEST_STATUS" \
 DAEMON_SEEN="$DAEMON_SEEN" STOP_OK="$STOP_OK" DAEMON_PIDS="$DAEMON_PIDS" DAEMON_PIDS_AFTER="$DAEMON_PIDS_AFTER" \
 DAEMON_CPU_MS="$DAEMON_CPU_MS" WARM_CALLS="$WARM_CALLS" OUT_MD="$OUT_MD" OUT_JSON="$OUT_JSON" \
@@ -433,10 +434,21 @@ for line in open(sys.argv[1]):
     samples.setdefault(k, []).append((float(w), float(c)))
     raw.append({"run": int(i), "command": k, "wallMs": float(w), "cpuMs": float(c)})
 lv, guest = env["LV_STATUS"], env["GUEST_STATUS"]
+daemon_seen = env["DAEMON_SEEN"] == "true"
+dpids = env["DAEMON_PIDS"].split()
+stop_ok = int(env["STOP_OK"])
+n = int(env["N"])
+# a mode is named for what ran: without a daemon process the default mode is a fresh JVM as well
+warm_ran = bool(dpids)
+first_ran = int(env["FIRST_DAEMON_N"]) == n and stop_ok == n
 goals = {"cluster": "≤ 5× kubectl", "socket": "≤ 5× virsh"}
 rows, failures = [], []
 for line in open(sys.argv[2]):
     label, mode, ours, ref, kind, refname = line.rstrip("\n").split("|")
+    if mode == "warm daemon" and not warm_ran:
+        mode = "warm daemon (none ran: a fresh JVM too)"
+    if mode.startswith("first call") and not first_ran:
+        mode = "first call (no daemon started: a fresh JVM too)"
     failed = None
     if ours not in samples:
         failed = "agentvisor not measured: " + (guest or "no samples")
@@ -455,10 +467,6 @@ for line in open(sys.argv[2]):
 
 def ms(v): return "—" if v is None else f"{v:.1f} ms" if v < 100 else f"{v:.0f} ms"
 def cpu(v): return "—" if v is None else f"{v:.0f} ms"
-daemon_seen = env["DAEMON_SEEN"] == "true"
-dpids = env["DAEMON_PIDS"].split()
-stop_ok = int(env["STOP_OK"])
-n = int(env["N"])
 md = [f"# CLI benchmark, {env['DAY']} (make bench)", "",
       f"| machine | {env['MACHINE']}; load average {env['LOAD_BEFORE']} before, {env['LOAD_AFTER']} after; at start {env['OTHERS']} processes on the machine |",
       "|---|---|",
@@ -486,6 +494,10 @@ md = [f"# CLI benchmark, {env['DAY']} (make bench)", "",
           f" (the daemon processes changed during the phase: {' '.join(dpids)} before, "
           f"{env['DAEMON_PIDS_AFTER'].strip() or 'none'} after; only the first are counted).")
        if dpids else "- No daemon process (none had the bench's runtime directory in its environment or command line)."),
+      (f"- First call: the daemon it started had used {env['FIRST_DAEMON_CPU']} ms CPU (median of "
+       f"{env['FIRST_DAEMON_N'].strip()}) when the call returned, not in the row's CPU column."
+       if env.get("FIRST_DAEMON_CPU") else
+       "- First call: no daemon process was found after it."),
       "- Cluster verbs: the same local kube-apiserver, one VirtualMachine with a node-written status; kubectl 1.32 "
       "doing the same read or write.",
       "- Socket verbs: the same tiny guest twice, each booted with `-accel tcg`, q35, 256 MiB, 1 vCPU: ours a plain "
@@ -515,7 +527,8 @@ if failures:
 open(env["OUT_MD"], "w").write("\n".join(md) + "\n")
 json.dump({"date": env["DAY"], "runs": n, "machine": env["MACHINE"], "tools": env["TOOLS"],
            "loadBefore": env["LOAD_BEFORE"], "loadAfter": env["LOAD_AFTER"], "tookSeconds": int(env["TOOK"]),
-           "daemon": {"runtimeDirUsed": daemon_seen, "stopSucceeded": stop_ok, "stopAttempts": n, "pids": dpids,
+           "daemon": {"firstCallDaemonCpuMsMedian": int(env["FIRST_DAEMON_CPU"]) if env.get("FIRST_DAEMON_CPU") else None,
+                      "runtimeDirUsed": daemon_seen, "stopSucceeded": stop_ok, "stopAttempts": n, "pids": dpids,
                       "cpuMsTimedPhase": int(env["DAEMON_CPU_MS"]) if dpids else None,
                       "warmCallsTimed": int(env["WARM_CALLS"])},
            "failures": failures, "rows": rows, "samples": raw},
