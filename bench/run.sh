@@ -6,7 +6,7 @@
 #   agent  P1        AgentBench: the agent client beside a raw socket, same real qemu-ga
 #   system P2 P3 P5  SystemBench: libvirt beside bare QEMU, pollers at scale, the operator at 1,000 VMs (API only)
 #   node   P4 P6 P7  NodeBench: the chart on the real node: idle writes, start latency, driver restart
-#   cli              bin/agentvisor beside kubectl and a raw socket
+#   cli              bin/agentvisor (warm daemon and fresh JVM) beside kubectl, virsh and a raw socket
 # The node benchmarks start the machine's one node cluster: nothing else may use it meanwhile.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

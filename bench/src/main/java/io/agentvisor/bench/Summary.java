@@ -36,28 +36,42 @@ public final class Summary {
         }
     }
 
-    /** bench/run-cli-bench.sh's results: each verb beside kubectl or a raw socket, wall-clock medians in ms. */
+    /**
+     * bench/run-cli-bench.sh's results: each verb (in each of the CLI's modes) beside kubectl, virsh or a raw socket,
+     * wall-clock medians in ms. A row whose value or reference could not be measured ({@code failed}) is a failure.
+     * Files from before the rows named their reference and mode are read too.
+     */
     static Report.Results cliResults(JsonNode cli) {
         List<Report.Row> rows = new ArrayList<>();
         for (JsonNode v : cli.path("rows")) {
             String kind = v.path("kind").asText();
-            String reference = switch (kind) {
+            String reference = v.hasNonNull("reference") ? v.path("reference").asText() : switch (kind) {
                 case "cluster" -> "kubectl";
                 case "socket" -> "raw socket (socat)";
                 default -> "kubectl version --client";
             };
+            String goal = v.has("goal") ? v.path("goal").asText() : switch (kind) {
+                case "cluster" -> "≤ 5× kubectl";
+                case "socket" -> "≤ 5× virsh (virsh not measured)";
+                default -> "";
+            };
+            String mode = v.hasNonNull("mode") ? ", " + v.path("mode").asText() : "";
+            String failed = v.hasNonNull("failed") ? v.path("failed").asText() : null;
             JsonNode met = v.path("goalMet");
-            rows.add(new Report.Row("CLI", "agentvisor " + v.path("verb").asText() + ", median wall time",
-                    Util.f("%.0f ms", v.path("agentvisorWallMs").asDouble()),
-                    Util.f("%s: %.0f ms", reference, v.path("referenceWallMs").asDouble()),
-                    Util.f("%.1f×", v.path("ratio").asDouble()), switch (kind) {
-                        case "cluster" -> "≤ 5× kubectl";
-                        case "socket" -> "≤ 5× virsh (virsh not measured)";
-                        default -> "";
-                    },
-                    met.isBoolean() ? Report.verdict(met.asBoolean()) : ""));
+            // a failed row says why in its measure column (the Failed list quotes it)
+            rows.add(new Report.Row("CLI", "agentvisor " + v.path("verb").asText() + mode + ", median wall time"
+                    + (failed != null ? " [" + failed + "]" : ""),
+                    ms(v.path("agentvisorWallMs")),
+                    reference + ": " + ms(v.path("referenceWallMs")),
+                    v.path("ratio").isNumber() ? Util.f("%.1f×", v.path("ratio").asDouble()) : "",
+                    goal,
+                    failed != null ? Report.FAILED : met.isBoolean() ? Report.verdict(met.asBoolean()) : ""));
         }
-        return new Report.Results("CLI (bin/agentvisor beside kubectl and a raw socket)", rows);
+        return new Report.Results("CLI (bin/agentvisor beside kubectl, virsh and a raw socket)", rows);
+    }
+
+    private static String ms(JsonNode v) {
+        return v.isNumber() ? Util.f("%.0f ms", v.asDouble()) : "not measured";
     }
 
     static Rendered render(List<Path> files) throws IOException {

@@ -69,4 +69,30 @@ class SummaryTest {
         assertTrue(md.contains("| CLI | agentvisor status (list), median wall time | 1642 ms | kubectl: 123 ms | 13.4× | ≤ 5× kubectl | NOT met |"), md);
         assertTrue(md.contains("| raw socket (socat): 36 ms | 16.2× | ≤ 5× virsh (virsh not measured) |  |"), md);
     }
+
+    @Test
+    void cliRowsNameTheirModeAndReferenceAndAnUnmeasuredVirshFailsTheRun(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("cli.json"), """
+                {"date":"2026-11-30","runs":15,
+                 "rows":[
+                  {"verb":"status (list)","mode":"warm daemon","kind":"cluster","reference":"kubectl get vm -o wide",
+                   "agentvisorWallMs":95.0,"referenceWallMs":60.0,"ratio":1.6,"goal":"≤ 5× kubectl","goalMet":true,"failed":null},
+                  {"verb":"agent-command --socket guest-ping","mode":"fresh JVM (AGENTVISOR_CLI_DAEMON=off)","kind":"socket",
+                   "reference":"virsh qemu-agent-command DOM guest-ping","agentvisorWallMs":300.0,"referenceWallMs":null,
+                   "ratio":null,"goal":"≤ 5× virsh","goalMet":null,"failed":"reference not measured: virsh create failed (exit 1)"},
+                  {"verb":"guestinfo --socket","mode":"warm daemon","kind":"floor","reference":"socat raw floor",
+                   "agentvisorWallMs":40.0,"referenceWallMs":20.0,"ratio":2.0,"goal":"","goalMet":null,"failed":null}
+                 ]}
+                """);
+
+        Summary.Rendered r = Summary.render(List.of(dir.resolve("cli.json")));
+
+        String md = r.markdown();
+        assertTrue(md.contains("| CLI | agentvisor status (list), warm daemon, median wall time | 95 ms | kubectl get vm -o wide: 60 ms | 1.6× | ≤ 5× kubectl | met |"), md);
+        assertTrue(md.contains("| CLI | agentvisor guestinfo --socket, warm daemon, median wall time | 40 ms | socat raw floor: 20 ms | 2.0× |  |  |"), md);
+        assertEquals(1, r.failures().size(), r.failures().toString());
+        assertEquals("CLI agentvisor agent-command --socket guest-ping, fresh JVM (AGENTVISOR_CLI_DAEMON=off), median wall"
+                + " time [reference not measured: virsh create failed (exit 1)]: 300 ms / virsh qemu-agent-command DOM"
+                + " guest-ping: not measured", r.failures().get(0));
+    }
 }
