@@ -165,7 +165,7 @@ netns_up() {
     die "another local node is running from $(cat "$NODE_LOCK") (one per machine): stop it with scripts/cluster.sh down $(cat "$NODE_LOCK")"
   fi
   echo "$DIR" > "$NODE_LOCK"
-  if ! ip netns list | grep -qw "$NETNS"; then
+  if ! grep -qw "$NETNS" <<<"$(ip netns list)"; then # not a pipe: grep -q quitting early fails it under pipefail
     ip netns add "$NETNS"
   fi
   local ns=(nsenter --net="/var/run/netns/$NETNS")

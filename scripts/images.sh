@@ -174,6 +174,13 @@ build() {
   done
 }
 
+# Whether the node's containerd knows an image name. Not `ctr ... | grep -q`: under pipefail that pipeline fails
+# when grep has matched and quit before ctr wrote its last line (ctr dies of SIGPIPE), now and then.
+node_has_image() {
+  local names; names="$(ctr --address "$1" -n k8s.io images ls -q)"
+  grep -qx "$2" <<<"$names"
+}
+
 load() {
   local dir="$1"; shift
   local names=("$@"); [ ${#names[@]} -gt 0 ] || names=(pause operator agent-driver vm-launcher)
@@ -183,10 +190,10 @@ load() {
   for n in "${names[@]}"; do
     build "$n"
     r="$(ref "$n")"
-    if ctr --address "$sock" -n k8s.io images ls -q | grep -qx "$r"; then continue; fi
+    if node_has_image "$sock" "$r"; then continue; fi
     log "importing $r into the node"
     ctr --address "$sock" -n k8s.io images import --no-unpack=false "$(archive_of "$n")" >/dev/null
-    ctr --address "$sock" -n k8s.io images ls -q | grep -qx "$r" || die "import of $r did not register that name"
+    node_has_image "$sock" "$r" || die "import of $r did not register that name"
   done
 }
 
