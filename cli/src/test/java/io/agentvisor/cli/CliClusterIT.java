@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
 import io.agentvisor.api.v1alpha1.AgentState;
 import io.agentvisor.api.v1alpha1.AgentStatus;
-import io.agentvisor.api.v1alpha1.Boot;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicy;
 import io.agentvisor.api.v1alpha1.GuestAgentPolicySpec;
 import io.agentvisor.api.v1alpha1.OsInfoStatus;
@@ -18,14 +17,12 @@ import io.agentvisor.api.v1alpha1.TimezoneStatus;
 import io.agentvisor.api.v1alpha1.Phase;
 import io.agentvisor.api.v1alpha1.QemuStatus;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
-import io.agentvisor.api.v1alpha1.VirtualMachineSpec;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.testsupport.KubeApiServer;
 import io.agentvisor.testsupport.KubeApiServerExtension;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +58,7 @@ class CliClusterIT {
         policy.setSpec(ps);
         client.resource(policy).create();
 
-        VirtualMachine vm = newVm("demo");
+        VirtualMachine vm = Cli.newVm(NS, "demo");
         vm = client.resource(vm).create();
         VirtualMachineStatus st = new VirtualMachineStatus();
         AgentPolicyStatus ap = new AgentPolicyStatus();
@@ -93,29 +90,11 @@ class CliClusterIT {
         st.setGuest(g);
         vm.setStatus(st);
         client.resource(vm).updateStatus();
-        client.resource(newVm("fresh")).create(); // nothing reported yet
-    }
-
-    private static VirtualMachine newVm(String name) {
-        VirtualMachine vm = new VirtualMachine();
-        vm.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
-        VirtualMachineSpec spec = new VirtualMachineSpec();
-        spec.setMemory(new Quantity("256Mi"));
-        Boot boot = new Boot();
-        boot.setKernel("/var/lib/agentvisor/images/tiny-guest/vmlinuz");
-        spec.setBoot(boot);
-        vm.setSpec(spec);
-        return vm;
+        client.resource(Cli.newVm(NS, "fresh")).create(); // nothing reported yet
     }
 
     private static Cli cli(String... args) {
-        String[] all = new String[args.length + 4];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--kubeconfig";
-        all[args.length + 1] = server.kubeconfig().toString();
-        all[args.length + 2] = "-n";
-        all[args.length + 3] = NS;
-        return Cli.run(all);
+        return Cli.inCluster(server.kubeconfig(), NS, args);
     }
 
     @Test

@@ -8,18 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.agentvisor.agent.ScriptedAgent;
 import io.agentvisor.api.v1alpha1.AgentPolicyStatus;
-import io.agentvisor.api.v1alpha1.Boot;
 import io.agentvisor.api.v1alpha1.Phase;
 import io.agentvisor.api.v1alpha1.VirtualMachine;
-import io.agentvisor.api.v1alpha1.VirtualMachineSpec;
 import io.agentvisor.api.v1alpha1.VirtualMachineStatus;
 import io.agentvisor.testsupport.HostQemuGa;
 import io.agentvisor.testsupport.KubeApiServer;
 import io.agentvisor.testsupport.KubeApiServerExtension;
 import io.agentvisor.testsupport.Repo;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -62,14 +58,7 @@ class CliDaemonIT {
         KubernetesClient client = s.client();
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
                 .serverSideApply();
-        VirtualMachine vm = new VirtualMachine();
-        vm.setMetadata(new ObjectMetaBuilder().withName("demo").withNamespace(NS).build());
-        VirtualMachineSpec spec = new VirtualMachineSpec();
-        spec.setMemory(new Quantity("256Mi"));
-        Boot boot = new Boot();
-        boot.setKernel("/var/lib/agentvisor/images/tiny-guest/vmlinuz");
-        spec.setBoot(boot);
-        vm.setSpec(spec);
+        VirtualMachine vm = Cli.newVm(NS, "demo");
         vm = client.resource(vm).create();
         VirtualMachineStatus st = new VirtualMachineStatus();
         st.setPhase(Phase.Running);

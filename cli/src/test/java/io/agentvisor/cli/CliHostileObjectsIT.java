@@ -128,13 +128,7 @@ class CliHostileObjectsIT {
     }
 
     private static Cli cli(String... args) {
-        String[] all = new String[args.length + 4];
-        System.arraycopy(args, 0, all, 0, args.length);
-        all[args.length] = "--kubeconfig";
-        all[args.length + 1] = server.kubeconfig().toString();
-        all[args.length + 2] = "-n";
-        all[args.length + 3] = NS;
-        return Cli.run(all);
+        return Cli.inCluster(server.kubeconfig(), NS, args);
     }
 
     @Test
