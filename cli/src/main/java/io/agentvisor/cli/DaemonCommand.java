@@ -51,7 +51,7 @@ final class DaemonCommand implements Callable<Integer> {
         String dir = System.getProperty("agentvisor.cli.runtimeDir");
         if (dir == null || dir.isBlank()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "no CLI runtime directory (run through bin/agentvisor, which sets -Dagentvisor.cli.runtimeDir)");
+                    "no CLI runtime directory: bin/agentvisor names one from AGENTVISOR_CLI_RUNTIME_DIR, XDG_RUNTIME_DIR or HOME, and none is set");
         }
         List<Daemon> daemons = daemons(Path.of(dir));
         if (action == Action.status) {
