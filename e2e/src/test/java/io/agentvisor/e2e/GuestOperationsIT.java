@@ -11,7 +11,11 @@ import io.agentvisor.testsupport.ChartOnNode;
 import io.agentvisor.testsupport.Cmd;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -209,10 +213,11 @@ class GuestOperationsIT {
     @Test
     @Order(4)
     void anyAgentCommandWithTheVmsTimeoutAndItsTypedOutcome() {
+        Set<String> before = commandNames();
         Cmd.Result ping = cli("agent-command", VM, "{\"execute\":\"guest-ping\"}");
         assertEquals(0, ping.exitCode(), ping.output());
         assertTrue(ping.output().contains("{\"return\":{}}"), ping.output());
-        JsonNode cmd = latestCommand();
+        JsonNode cmd = newCommand(before);
         assertEquals(4, cmd.path("status").path("responseTimeout").asInt(), "the VM's timeout: " + cmd);
         Summary.check("agentvisor agent-command " + VM + " guest-ping: exit 0, {\"return\":{}}, run with the VM's "
                 + "responseTimeout 4 (GuestCommand status)");
@@ -227,23 +232,33 @@ class GuestOperationsIT {
         assertTrue(unknown.output().contains("CommandError"), unknown.output());
         Summary.check("an unknown command: the agent's error (CommandError), CLI exit 1");
 
+        before = commandNames();
         Cmd.Result own = cli("agent-command", VM, "--timeout", "Block", "{\"execute\":\"guest-info\"}");
         assertEquals(0, own.exitCode(), own.output());
-        assertEquals(-2, latestCommand().path("status").path("responseTimeout").asInt());
+        assertEquals(-2, newCommand(before).path("status").path("responseTimeout").asInt());
         Summary.check("--timeout Block: the operation's own timeout (-2) used, reply returned");
     }
 
-    /** The most recently created GuestCommand of the namespace. */
-    static JsonNode latestCommand() {
-        JsonNode list = sys.getList("guestcommands");
-        JsonNode latest = null;
-        for (JsonNode o : list.path("items")) {
-            if (latest == null || o.path("metadata").path("creationTimestamp").asText()
-                    .compareTo(latest.path("metadata").path("creationTimestamp").asText()) >= 0) {
-                latest = o;
+    /** The GuestCommands of the namespace, by name. */
+    static Set<String> commandNames() {
+        Set<String> names = new HashSet<>();
+        sys.getList("guestcommands").path("items").forEach(o -> names.add(o.path("metadata").path("name").asText()));
+        return names;
+    }
+
+    /**
+     * The one GuestCommand created since {@code before} was taken (not "the newest": creation timestamps have
+     * whole seconds, and several CLI calls fit in one).
+     */
+    static JsonNode newCommand(Set<String> before) {
+        List<JsonNode> created = new ArrayList<>();
+        sys.getList("guestcommands").path("items").forEach(o -> {
+            if (!before.contains(o.path("metadata").path("name").asText())) {
+                created.add(o);
             }
-        }
-        return latest;
+        });
+        assertEquals(1, created.size(), "one GuestCommand created by the call: " + created);
+        return created.get(0);
     }
 
     @Test
