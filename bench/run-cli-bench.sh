@@ -13,12 +13,15 @@
 # virsh. A reference that cannot be measured (libvirt does not start, the domain's agent never answers) fails the
 # run: its rows say why, the exit status is 1. Writes bench/results/<date>-cli.md and <date>-cli.json.
 #   N=15 (runs per command)  SKIP_BUILD=1 (use the built cli/target as is)  BENCH_KEEP_WORK=1 (keep logs)
-# libvirt: installed with apt-get only when missing; virtlogd/libvirtd started only when not running, and what this
-# script started is stopped at exit (left running, with a warning, if someone else's domains use it meanwhile).
+# libvirt (bench/libvirt.sh): installed with apt-get only when missing; virtlogd/libvirtd started only when not
+# running, and what this script started is stopped at exit (left running, with a warning, if someone else's domains
+# use it meanwhile). The libvirt domain is the tiny guest's of P2 (bench/src/main/resources/tiny-guest-domain.xml).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source "$ROOT/scripts/lib.sh"
+source "$ROOT/bench/lib.sh"
+source "$ROOT/bench/libvirt.sh"
 N="${N:-15}"
 day=$(date +%F)
 OUT_MD="$ROOT/bench/results/$day-cli.md"
@@ -49,10 +52,8 @@ mkdir -m 700 "$RT"                       # the CLI uses no daemon in a directory
 DOM="avcli-$$"
 QEMU_PID=""
 LV_CREATE_PID=""
-LV_STARTED=()          # virtlogd/libvirtd pids this script started
-LV_STATUS=""           # empty while fine; else why the virsh reference could not be measured
-GUEST_STATUS=""        # same for our plain QEMU (its agent feeds our socket verbs and the socat floor)
-VIRSH=(virsh -q -c qemu:///system)
+GUEST_STATUS=""        # empty while fine; else why our plain QEMU (its agent feeds our socket verbs and the socat
+                       # floor) could not be measured; LV_STATUS (bench/libvirt.sh) is the same for the virsh reference
 
 # the CLI with the daemons of this run: default mode (daemon) and one fresh JVM per call
 AVW="env AGENTVISOR_CLI_RUNTIME_DIR=$RT $ROOT/bin/agentvisor"
@@ -63,11 +64,6 @@ AVF="env AGENTVISOR_CLI_DAEMON=off AGENTVISOR_CLI_RUNTIME_DIR=$RT $ROOT/bin/agen
 daemon_pids() {
   { grep -lzF "AGENTVISOR_CLI_RUNTIME_DIR=$RT" /proc/[0-9]*/environ 2>/dev/null
     grep -lF "$RT" /proc/[0-9]*/cmdline 2>/dev/null; } | cut -d/ -f3 | sort -un | grep -vx -e "$$" -e "$BASHPID" || true
-}
-stop_pid() {   # stop_pid PID: TERM, up to 5 s, then KILL
-  kill -TERM "$1" 2>/dev/null || return 0
-  for _ in $(seq 1 20); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.25; done
-  kill -KILL "$1" 2>/dev/null || true
 }
 cleanup() {
   set +e
@@ -85,76 +81,25 @@ cleanup() {
       "${VIRSH[@]}" undefine "$DOM" >/dev/null 2>&1   # transient (virsh create): gone with destroy; defensive
     fi
   fi
-  if [ ${#LV_STARTED[@]} -gt 0 ]; then
-    others="$("${VIRSH[@]}" list --all --name 2>/dev/null | grep -v "^$DOM\$" | grep -v '^$' | tr '\n' ' ')"
-    if [ -n "$others" ]; then
-      echo "bench: WARNING: leaving virtlogd/libvirtd (pids ${LV_STARTED[*]}, started by this bench) running: other domains use it: $others" >&2
-    else
-      # libvirtd first: virtlogd serves it
-      for ((i = ${#LV_STARTED[@]} - 1; i >= 0; i--)); do stop_pid "${LV_STARTED[$i]}"; done
-    fi
-  fi
+  libvirt_down "^$DOM\$"
   [ -n "$QEMU_PID" ] && stop_pid "$QEMU_PID" && wait "$QEMU_PID" 2>/dev/null
   QUIET=1 bash "$ROOT/scripts/cluster.sh" down "$WORK/k8s" --purge >/dev/null 2>&1
-  if [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+  remove_work
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- libvirt: daemons, then the domain (background)
-libvirt_up() {
-  if ! command -v virsh >/dev/null 2>&1 || ! command -v libvirtd >/dev/null 2>&1 || ! command -v virtlogd >/dev/null 2>&1; then
-    log "installing libvirt-daemon-system libvirt-clients (apt-get)"
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
-        libvirt-daemon-system libvirt-clients >"$WORK/apt.log" 2>&1; then
-      LV_STATUS="apt-get install libvirt-daemon-system libvirt-clients failed: $(tail -n 2 "$WORK/apt.log" | tr '\n' ' ')"
-      return
-    fi
-  fi
-  if [ -z "$(pidof virtlogd || true)" ]; then
-    virtlogd -d || { LV_STATUS="virtlogd -d failed"; return; }
-    sleep 0.5; LV_STARTED+=($(pidof virtlogd))
-  fi
-  if [ -z "$(pidof libvirtd || true)" ]; then
-    libvirtd -d || { LV_STATUS="libvirtd -d failed"; return; }
-    sleep 0.5; LV_STARTED+=($(pidof libvirtd))
-  fi
-}
 libvirt_up
 if [ -z "$LV_STATUS" ]; then
   log "libvirt: creating domain $DOM (a fresh libvirtd probes QEMU's capabilities first: about a minute)"
   mkdir -p "$WORK/lv"
   cp "$GUEST_DIR/vmlinuz" "$GUEST_DIR/initramfs.cpio.gz" "$WORK/lv/"
   chmod 755 "$WORK/lv"; chmod 644 "$WORK/lv/"*
-  cat > "$WORK/lv/domain.xml" <<EOF
-<domain type='qemu'>
-  <name>$DOM</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='q35'>hvm</type>
-    <kernel>$WORK/lv/vmlinuz</kernel>
-    <initrd>$WORK/lv/initramfs.cpio.gz</initrd>
-    <cmdline>console=ttyS0 quiet</cmdline>
-  </os>
-  <features><acpi/></features>
-  <on_poweroff>destroy</on_poweroff>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <controller type='virtio-serial' index='0'/>
-    <channel type='unix'>
-      <source mode='bind' path='$WORK/lv/qga.sock'/>
-      <target type='virtio' name='org.qemu.guest_agent.0'/>
-    </channel>
-    <serial type='file'><source path='$WORK/lv/console.log'/><target port='0'/></serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-EOF
+  lv_domain_xml "$DOM" "$WORK/lv" > "$WORK/lv/domain.xml"
   # the daemon's first connection and first create are slow; both in the background while the rest starts
   (
-    for _ in $(seq 1 120); do "${VIRSH[@]}" version >/dev/null 2>&1 && break; sleep 0.5; done
+    lv_wait 120 || true
     rc=0
     timeout 300 "${VIRSH[@]}" create "$WORK/lv/domain.xml" >"$WORK/lv/create.log" 2>&1 || rc=$?
     echo "$rc" > "$WORK/lv/create.rc"

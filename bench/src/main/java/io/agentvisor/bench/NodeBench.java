@@ -47,10 +47,7 @@ public final class NodeBench {
     static final double PROBE_EVERY_S = 0.25;
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> a = Util.options(args);
         Path work = Path.of(a.get("work"));
         List<String> parts = Arrays.asList(a.getOrDefault("parts", "p6,p4,p7").split(","));
         Report rep = new Report("Node benchmarks (P4, P6, P7)", Path.of(a.get("out")));
@@ -63,25 +60,8 @@ public final class NodeBench {
             sys = ChartOnNode.install();
             Util.log("=== installed in %.0f s", Util.since(t0));
             b = new NodeBench(sys, work, rep);
-            for (String p : parts) {
-                long tp = System.nanoTime();
-                Util.log("=== %s", p);
-                try {
-                    switch (p.trim()) {
-                        case "p6" -> b.p6();
-                        case "p4" -> b.p4();
-                        case "p7" -> b.p7();
-                        default -> throw new IllegalArgumentException("unknown part " + p);
-                    }
-                } catch (Throwable e) {
-                    failed++;
-                    Util.log("%s failed: %s", p, e);
-                    e.printStackTrace();
-                    rep.row(p.toUpperCase(), "(whole part)", "not measured: " + e, "", "", "", Report.FAILED);
-                }
-                Util.log("=== %s done in %.0f s", p, Util.since(tp));
-                rep.write();
-            }
+            NodeBench bench = b;
+            failed += rep.runParts(parts, Map.of("p6", bench::p6, "p4", bench::p4, "p7", bench::p7));
         } catch (Throwable e) {
             failed++;
             Util.log("node benchmarks failed: %s", e);

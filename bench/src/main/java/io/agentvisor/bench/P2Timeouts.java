@@ -7,6 +7,9 @@ import io.agentvisor.agent.GuestCommands;
 import io.agentvisor.agent.ResponseTimeout;
 import io.agentvisor.testsupport.Signals;
 import io.agentvisor.testsupport.TinyGuest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -164,12 +167,27 @@ final class P2Timeouts {
     static final class Libvirt implements Side {
         /** A fresh libvirtd probes QEMU's capabilities while it creates its first domain: 65 s seen on this machine. */
         private static final Duration FIRST_CREATE = Duration.ofSeconds(240);
+        static final String DOMAIN_TEMPLATE = "tiny-guest-domain.xml";
         private final Path dir;
         private final String dom = "avbench-" + ProcessHandle.current().pid();
         private boolean created;
 
         Libvirt(Path workDir) {
             this.dir = workDir.resolve("lv");
+        }
+
+        /**
+         * The libvirt domain of the tiny guest named {@code name}, its kernel, initrd, agent socket and console log
+         * in {@code dir}: {@value #DOMAIN_TEMPLATE} (bench/src/main/resources), which bench/libvirt.sh renders too.
+         */
+        static String tinyGuestDomain(String name, Path dir) throws IOException {
+            try (InputStream in = P2Timeouts.class.getResourceAsStream("/" + DOMAIN_TEMPLATE)) {
+                if (in == null) {
+                    throw new IllegalStateException(DOMAIN_TEMPLATE + " is not on the classpath (bench/src/main/resources)");
+                }
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                        .replace("@NAME@", name).replace("@DIR@", dir.toString());
+            }
         }
 
         @Override
@@ -194,32 +212,7 @@ final class P2Timeouts {
             dir.toFile().setExecutable(true, false);
             Files.copy(TinyGuest.kernel(), dir.resolve("vmlinuz"));
             Files.copy(TinyGuest.initrd(), dir.resolve("initramfs.cpio.gz"));
-            String xml = """
-                    <domain type='qemu'>
-                      <name>%s</name>
-                      <memory unit='MiB'>256</memory>
-                      <vcpu>1</vcpu>
-                      <os>
-                        <type arch='x86_64' machine='q35'>hvm</type>
-                        <kernel>%s/vmlinuz</kernel>
-                        <initrd>%s/initramfs.cpio.gz</initrd>
-                        <cmdline>console=ttyS0 quiet</cmdline>
-                      </os>
-                      <features><acpi/></features>
-                      <on_poweroff>destroy</on_poweroff>
-                      <on_crash>destroy</on_crash>
-                      <devices>
-                        <emulator>/usr/bin/qemu-system-x86_64</emulator>
-                        <controller type='virtio-serial' index='0'/>
-                        <channel type='unix'>
-                          <source mode='bind' path='%s/qga.sock'/>
-                          <target type='virtio' name='org.qemu.guest_agent.0'/>
-                        </channel>
-                        <serial type='file'><source path='%s/console.log'/><target port='0'/></serial>
-                        <memballoon model='none'/>
-                      </devices>
-                    </domain>
-                    """.formatted(dom, dir, dir, dir, dir);
+            String xml = tinyGuestDomain(dom, dir);
             Files.writeString(dir.resolve("domain.xml"), xml);
             long t0 = System.nanoTime();
             Util.Run c = v(FIRST_CREATE, "create", dir.resolve("domain.xml").toString());

@@ -54,6 +54,40 @@ final class Report {
         return met ? MET : NOT_MET;
     }
 
+    /** One benchmark part, run by {@link #runParts}. */
+    interface Part {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs the named parts in order (unknown names fail like a part that throws); a part that throws is logged and
+     * becomes a failed "(whole part)" row. The report is written after every part.
+     *
+     * @return how many parts failed
+     */
+    int runParts(List<String> names, Map<String, Part> byName) throws IOException {
+        int failed = 0;
+        for (String p : names) {
+            long t0 = System.nanoTime();
+            Util.log("=== %s", p);
+            try {
+                Part part = byName.get(p.trim());
+                if (part == null) {
+                    throw new IllegalArgumentException("unknown part " + p);
+                }
+                part.run();
+            } catch (Throwable e) {
+                failed++;
+                Util.log("%s failed: %s", p, e);
+                e.printStackTrace();
+                row(p.toUpperCase(), "(whole part)", "not measured: " + e, "", "", "", FAILED);
+            }
+            Util.log("=== %s done in %.0f s", p, Util.since(t0));
+            write();
+        }
+        return failed;
+    }
+
     synchronized StringBuilder section(String title) {
         return sections.computeIfAbsent(title, t -> new StringBuilder());
     }

@@ -2,7 +2,6 @@ package io.agentvisor.bench;
 
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,33 +16,14 @@ import java.util.Map;
  */
 public final class SystemBench {
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> a = Util.options(args);
         Path work = Path.of(a.get("work"));
         Report rep = new Report("System benchmarks without a node (P2, P3, P5)", Path.of(a.get("out")));
         List<String> parts = Arrays.asList(a.getOrDefault("parts", "p3,p2,p5").split(","));
-        int failed = 0;
-        for (String p : parts) {
-            long t0 = System.nanoTime();
-            Util.log("=== %s", p);
-            try {
-                switch (p.trim()) {
-                    case "p2" -> P2Timeouts.run(work, a.getOrDefault("libvirt", "not checked"), rep);
-                    case "p3" -> P3Isolation.run(rep);
-                    case "p5" -> OperatorScale.run(work, Path.of(a.get("operator-jar")), rep);
-                    default -> throw new IllegalArgumentException("unknown part " + p);
-                }
-            } catch (Throwable e) {
-                failed++;
-                Util.log("%s failed: %s", p, e);
-                e.printStackTrace();
-                rep.row(p.toUpperCase(), "(whole part)", "not measured: " + e, "", "", "", Report.FAILED);
-            }
-            Util.log("=== %s done in %.0f s", p, Util.since(t0));
-            rep.write();
-        }
+        int failed = rep.runParts(parts, Map.of(
+                "p2", () -> P2Timeouts.run(work, a.getOrDefault("libvirt", "not checked"), rep),
+                "p3", () -> P3Isolation.run(rep),
+                "p5", () -> OperatorScale.run(work, Path.of(a.get("operator-jar")), rep)));
         rep.write();
         System.exit(failed == 0 ? 0 : 3);
     }

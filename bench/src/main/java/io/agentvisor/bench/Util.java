@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Small helpers shared by the system benchmarks: percentiles, /proc readings, child processes. */
@@ -156,5 +158,14 @@ final class Util {
             }
             sleep(250);
         }
+    }
+
+    /** {@code --name value} pairs of a harness's command line. */
+    static Map<String, String> options(String[] args) {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        return a;
     }
 }
