@@ -188,10 +188,10 @@ static int daemon_connection(const char *socket_path, const char *log_path) {
         fd = connect_to(socket_path);
         if (fd >= 0) return fd;
         int status;
-        /* it exited: the java launcher failed, or another client's daemon for this context won the start */
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            fd = connect_to(socket_path);
-            return fd;
+        if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
+            /* exit 0: another client's daemon for this context holds the lock and is starting; wait for it */
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return connect_to(socket_path); /* java failed */
+            pid = 0;
         }
     }
     return -1;
